@@ -1,0 +1,2 @@
+# Core: registration, ABI, operations (issue: core).
+TESTS += ops_test
