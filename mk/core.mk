@@ -6,3 +6,13 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c include/rseqkit/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 CHECK_DEPS += $(BUILD)/tests/helpers/no-rseq
+TESTS += param_test
+TESTS += registration_test
+TESTS += dlopen_test
+LDLIBS_dlopen_test := -ldl
+
+# The same tests linked statically: glibc's registration must be found
+# without dlsym, and the library's own otherwise.
+TESTS += static_ops_test static_registration_test
+$(BUILD)/tests/static_%: tests/%.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -static -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registration_test - the library's registration in each mode: who owns
+ * it, ids against sched_getcpu() on every allowed CPU, node_id and mm_cid
+ * plausibility, nesting and every error path, fork, exec, threads that
+ * exit registered, and signal handlers running rseq code.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include "harness.h"
+#include <rseqkit/rseq.h>
+
+static bool own_mode(void)
+{
+	return !strcmp(test_mode(), "own");
+}
+
+static int sys_rseq(void *area, uint32_t len, int flags, uint32_t sig)
+{
+	return (int)syscall(RSEQKIT_NR_rseq, area, len, flags, sig);
+}
+
+static void test_owner_and_sizes(void)
+{
+	unsigned long fs = getauxval(RSEQKIT_AT_RSEQ_FEATURE_SIZE);
+	const char *reg = getenv("RSEQKIT_REG_SIZE");
+
+	CHECK(rseq_available());
+	CHECK_EQ(rseq_feature_size, fs ? fs : 20);
+	if (own_mode()) {
+		CHECK_EQ(rseq_registration_owner(), RSEQ_OWNER_RSEQKIT);
+		if (reg && !strcmp(reg, "legacy"))
+			CHECK_EQ(rseq_registration_size(), 32);
+		else
+			CHECK(rseq_registration_size() >= (fs > 32 ? fs : 32));
+	} else {
+		CHECK_EQ(rseq_registration_owner(), RSEQ_OWNER_LIBC);
+		CHECK(rseq_registration_size() >= 32);
+	}
+	/* The active feature set never exceeds what the kernel fills. */
+	CHECK(rseq_size <= rseq_feature_size);
+	CHECK(rseq_size >= 20);
+	CHECK_EQ(rseq_mm_cid_available(), rseq_size >= 28);
+	CHECK_EQ(rseq_node_id_available(), rseq_size >= 24);
+}
+
+/* Ids agree with sched_getcpu() on every CPU this thread may run on. */
+static void test_ids_every_cpu(void)
+{
+	cpu_set_t orig, one;
+	int tested = 0;
+
+	CHECK(sched_getaffinity(0, sizeof(orig), &orig) == 0);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &orig))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			continue;	/* offline meanwhile */
+		sched_yield();
+		CHECK_EQ(rseq_current_cpu_raw(), cpu);
+		CHECK_EQ(rseq_cpu_start(), cpu);
+		CHECK_EQ(rseq_current_cpu(), cpu);
+		CHECK_EQ(sched_getcpu(), cpu);
+		if (rseq_node_id_available()) {
+			unsigned int c, node;
+
+			CHECK(syscall(SYS_getcpu, &c, &node, NULL) == 0);
+			CHECK_EQ(rseq_current_node_id(), node);
+			CHECK_EQ(rseq_fallback_current_node(), node);
+		}
+		tested++;
+	}
+	CHECK(sched_setaffinity(0, sizeof(orig), &orig) == 0);
+	CHECK(tested >= 1);
+	printf("ids agree with sched_getcpu() on %d CPUs\n", tested);
+}
+
+/* mm_cid is dense: below the number of threads and of CPUs. */
+#define MMCID_THREADS 5
+static pthread_barrier_t mmcid_barrier;
+static void *mmcid_thread(void *arg)
+{
+	uint32_t *out = arg;
+
+	if (rseq_register_current_thread())
+		return (void *)1;
+	pthread_barrier_wait(&mmcid_barrier);
+	*out = rseq_current_mm_cid();
+	pthread_barrier_wait(&mmcid_barrier);
+	rseq_unregister_current_thread();
+	return NULL;
+}
+
+static void test_mm_cid(void)
+{
+	pthread_t t[MMCID_THREADS];
+	uint32_t cid[MMCID_THREADS];
+	long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	if (!rseq_mm_cid_available()) {
+		printf("mm_cid not available (Linux < 6.3): not checked\n");
+		return;
+	}
+	pthread_barrier_init(&mmcid_barrier, NULL, MMCID_THREADS);
+	for (int i = 0; i < MMCID_THREADS; i++)
+		pthread_create(&t[i], NULL, mmcid_thread, &cid[i]);
+	for (int i = 0; i < MMCID_THREADS; i++) {
+		void *r;
+
+		pthread_join(t[i], &r);
+		CHECK(r == NULL);
+		/* main + MMCID_THREADS threads exist */
+		CHECK_MSG(cid[i] < MMCID_THREADS + 1 && cid[i] < (uint32_t)ncpus,
+			  "mm_cid %u with %d threads, %ld CPUs", cid[i],
+			  MMCID_THREADS + 1, ncpus);
+	}
+	pthread_barrier_destroy(&mmcid_barrier);
+	CHECK(rseq_current_mm_cid() < (uint32_t)ncpus);
+}
+
+/* Nesting is counted; unbalanced unregistration fails with EINVAL. */
+static void test_nesting_and_errors(void)
+{
+	struct rseq_abi *abi = rseq_get_abi();
+	uint32_t len = rseq_registration_size();
+
+	CHECK_EQ(rseq_register_current_thread(), 0);
+	CHECK_EQ(rseq_register_current_thread(), 0);
+	CHECK_EQ(rseq_unregister_current_thread(), 0);
+	CHECK(rseq_current_thread_registered());	/* still one level */
+	CHECK_EQ(rseq_unregister_current_thread(), 0);	/* back to main's own level */
+	CHECK(rseq_current_thread_registered());
+
+	/* The kernel's answers for this thread's live registration. */
+	errno = 0;
+	CHECK_EQ(sys_rseq(abi, len, 0, RSEQ_SIG), -1);
+	CHECK_EQ(errno, EBUSY);
+	errno = 0;
+	CHECK_EQ(sys_rseq(abi, len, 0, RSEQ_SIG + 1), -1);
+	CHECK_EQ(errno, EPERM);
+	errno = 0;
+	CHECK_EQ(sys_rseq(abi, len, 4, RSEQ_SIG), -1);		/* unknown flag */
+	CHECK_EQ(errno, EINVAL);
+	errno = 0;
+	CHECK_EQ(sys_rseq(abi, len, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG + 1), -1);
+	CHECK_EQ(errno, EPERM);
+	CHECK(rseq_current_thread_registered());
+}
+
+/* A thread whose area another library registered: EINVAL with a reason. */
+static struct rseq_abi foreign __attribute__((aligned(32)));
+static void *foreign_thread(void *arg)
+{
+	int *ok = arg;
+
+	memset(&foreign, 0, sizeof(foreign));
+	foreign.cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
+	if (sys_rseq(&foreign, 32, 0, RSEQ_SIG)) {
+		*ok = -1;
+		return NULL;
+	}
+	errno = 0;
+	*ok = rseq_register_current_thread() == -1 && errno == EINVAL &&
+	      strstr(rseq_error_reason(), "already") != NULL;
+	errno = 0;
+	CHECK_EQ(rseq_unregister_current_thread(), -1);	/* never registered */
+	CHECK_EQ(errno, EINVAL);
+	CHECK(sys_rseq(&foreign, 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG) == 0);
+	return NULL;
+}
+
+static void test_foreign_registration(void)
+{
+	pthread_t t;
+	int ok = 0;
+
+	if (!own_mode()) {
+		/* With glibc owning, unregister is a no-op that succeeds. */
+		CHECK_EQ(rseq_unregister_current_thread(), 0);
+		CHECK_EQ(rseq_register_current_thread(), 0);
+		return;
+	}
+	pthread_create(&t, NULL, foreign_thread, &ok);
+	pthread_join(t, NULL);
+	CHECK_MSG(ok == 1, "register over a foreign area: %d", ok);
+}
+
+/* Threads exiting while registered are unregistered by the library. */
+static void *exit_registered(void *arg)
+{
+	(void)arg;
+	if (rseq_register_current_thread())
+		return (void *)1;
+	if (rseq_register_current_thread())	/* nested, never undone */
+		return (void *)1;
+	return rseq_current_thread_registered() ? NULL : (void *)1;
+}
+
+static void test_thread_exit(void)
+{
+	int bad = 0;
+
+	for (int round = 0; round < 20; round++) {
+		pthread_t t[10];
+
+		for (int i = 0; i < 10; i++)
+			pthread_create(&t[i], NULL, exit_registered, NULL);
+		for (int i = 0; i < 10; i++) {
+			void *r;
+
+			pthread_join(t[i], &r);
+			bad += r != NULL;
+		}
+		/* churn the memory those threads' TLS lived in */
+		void *p = malloc(1 << 20);
+		memset(p, 0xa5, 1 << 20);
+		free(p);
+	}
+	CHECK_EQ(bad, 0);
+}
+
+/* fork(): the child keeps its registration. */
+static void test_fork(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		intptr_t v = 0;
+		int ok = rseq_current_thread_registered() &&
+			 rseq_current_cpu_raw() == sched_getcpu();
+
+		for (int tries = 0; tries < 1000; tries++)
+			if (rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, &v, 1,
+				      rseq_cpu_start()) == 0)
+				break;
+		_exit(ok && v == 1 ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* exec: the new image starts with the C library's or no registration. */
+static int exec_child(void)
+{
+	if (own_mode())
+		CHECK_MSG(!rseq_current_thread_registered(),
+			  "own mode: registered before registering after exec");
+	CHECK_EQ(rseq_register_current_thread(), 0);
+	CHECK(rseq_current_cpu_raw() == sched_getcpu());
+	CHECK_EQ(rseq_unregister_current_thread(), 0);
+	return test_failed ? 1 : 0;
+}
+
+static void test_exec(const char *self)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		execl(self, self, "--exec-child", (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "exec child status 0x%x", status);
+}
+
+/* Signal handlers run critical sections while the thread runs others. */
+static intptr_t sig_slots[4096], main_slots[4096];
+static volatile long sig_count;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	for (;;) {
+		int cpu = rseq_cpu_start();
+
+		if (rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, &sig_slots[cpu], 1, cpu) == 0)
+			break;
+	}
+	sig_count++;
+}
+
+static void test_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct itimerval it = { { 0, 100 }, { 0, 100 } };
+	long n = (long)test_scale(20000000), sum_sig = 0, sum_main = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (long i = 0; i < n; i++) {
+		for (;;) {
+			int cpu = rseq_cpu_start();
+
+			if (rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+				      &main_slots[cpu], 1, cpu) == 0)
+				break;
+		}
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_DFL);
+	for (int i = 0; i < 4096; i++) {
+		sum_sig += sig_slots[i];
+		sum_main += main_slots[i];
+	}
+	CHECK_EQ(sum_main, n);
+	CHECK_EQ(sum_sig, sig_count);
+	printf("%ld signals ran rseq code during %ld increments\n", sig_count, n);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--exec-child")) {
+		if (test_expect_unavailable())
+			return 0;
+		return exec_child();
+	}
+
+	if (rseq_register_current_thread()) {
+		int err = errno;
+
+		if (!test_expect_unavailable()) {
+			CHECK_MSG(0, "registration failed: %s (%s)", strerror(err),
+				  rseq_error_reason());
+			return test_done();
+		}
+		/* rseq denied: reported unavailable, nothing registered. */
+		CHECK(err == ENOSYS || err == EPERM);
+		CHECK(!rseq_available());
+		CHECK_EQ(rseq_registration_owner(), RSEQ_OWNER_NONE);
+		CHECK_EQ(rseq_current_cpu_raw(), RSEQ_ABI_CPU_ID_REGISTRATION_FAILED);
+		CHECK(rseq_current_cpu() == (uint32_t)sched_getcpu());
+		CHECK_EQ(rseq_unregister_current_thread(), -1);
+		CHECK_EQ(errno, EINVAL);
+		printf("unavailable: %s\n", rseq_error_reason());
+		return test_done();
+	}
+	CHECK(!test_expect_unavailable());
+
+	test_owner_and_sizes();
+	test_ids_every_cpu();
+	test_mm_cid();
+	test_nesting_and_errors();
+	test_foreign_registration();
+	test_thread_exit();
+	test_fork();
+	test_exec(argv[0]);
+	test_signal_handlers();
+
+	CHECK_EQ(rseq_unregister_current_thread(), 0);
+	if (own_mode()) {
+		CHECK(!rseq_current_thread_registered());
+		CHECK_EQ(rseq_current_cpu_raw(), RSEQ_ABI_CPU_ID_UNINITIALIZED);
+		CHECK_EQ(rseq_unregister_current_thread(), -1);	/* double */
+		CHECK_EQ(errno, EINVAL);
+	}
+	return test_done();
+}
