@@ -16,3 +16,5 @@ LDLIBS_dlopen_test := -ldl
 TESTS += static_ops_test static_registration_test
 $(BUILD)/tests/static_%: tests/%.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -static -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
+
+CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh

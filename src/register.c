@@ -90,6 +90,21 @@ static unsigned int min_u(unsigned int a, unsigned int b)
 }
 
 /*
+ * The active feature set of a registration of 'len' bytes.  A 32-byte
+ * (legacy) registration never gets the time-slice extension, which
+ * kernels grant only to full-feature-size registrations: its active set
+ * stops after mm_cid.
+ */
+static unsigned int active_size(unsigned int len)
+{
+	unsigned int size = min_u(len, rseqkit_kernel_fs);
+
+	if (len <= RSEQKIT_ABI_ORIG_ALLOC_SIZE)
+		size = min_u(size, offsetof(struct rseq_abi, slice_ctrl));
+	return size;
+}
+
+/*
  * rseq(NULL, 0, 0, 0): EINVAL where the kernel has rseq, ENOSYS where it
  * has not; a seccomp filter or a sandbox may answer anything else.
  */
@@ -141,6 +156,8 @@ static void init_once(void)
 	probe_kernel();
 	rseq_feature_size = rseqkit_kernel_fs;
 
+#ifndef RSEQ_ARCH_UNAVAILABLE
+	/* (Without critical sections for this arch, glibc's area is unused.) */
 	if (&__rseq_size && &__rseq_offset && __rseq_size) {
 		unsigned int libc_size = __rseq_size;
 
@@ -157,10 +174,12 @@ static void init_once(void)
 		    libc_size == RSEQKIT_ABI_ORIG_ALLOC_SIZE)
 			libc_size = RSEQKIT_ABI_ORIG_ALLOC_SIZE;
 		rseqkit_reg_len = libc_size;
-		rseq_size = rseqkit_kernel_fs ? min_u(libc_size, rseqkit_kernel_fs)
-					      : min_u(libc_size, RSEQKIT_ABI_ORIG_FEATURE_SIZE);
+		if (!rseqkit_kernel_fs)		/* probe denied, glibc registered */
+			rseqkit_kernel_fs = RSEQKIT_ABI_ORIG_FEATURE_SIZE;
+		rseq_size = active_size(libc_size);
 		return;
 	}
+#endif
 
 #ifdef RSEQ_ARCH_UNAVAILABLE
 	rseq_offset = (ptrdiff_t)&rseqkit_unavailable_area;
@@ -172,7 +191,7 @@ static void init_once(void)
 	if (rseqkit_kernel_fs) {
 		rseqkit_owner = RSEQ_OWNER_RSEQKIT;
 		rseqkit_reg_len = choose_reg_len();
-		rseq_size = min_u(rseqkit_reg_len, rseqkit_kernel_fs);
+		rseq_size = active_size(rseqkit_reg_len);
 		rseq_flags = 0;
 		if (pthread_key_create(&rseqkit_exit_key, thread_exit) == 0)
 			rseqkit_exit_key_ok = true;

@@ -44,19 +44,19 @@ static int opt_modulo, opt_yield, opt_signal, opt_sleep;
 static __thread unsigned int yield_mod_cnt, nr_abort;
 static long signals_raised;
 
-/* Asm delay loops (x86-64): %r11 is reserved for them. */
+/* Asm delay loops (x86-64) in %eax, like the kernel param_test. */
 #if defined(__x86_64__)
 #define RSEQ_INJECT_INPUT						\
 	, [loop_cnt_1] "m" (loop_cnt[1]), [loop_cnt_2] "m" (loop_cnt[2]) \
 	, [loop_cnt_3] "m" (loop_cnt[3]), [loop_cnt_4] "m" (loop_cnt[4]) \
 	, [loop_cnt_5] "m" (loop_cnt[5]), [loop_cnt_6] "m" (loop_cnt[6])
-#define RSEQ_INJECT_CLOBBER , "r11"
+#define RSEQ_INJECT_CLOBBER , "eax"
 #define RSEQ_INJECT_ASM(n)						\
-	"movl %[loop_cnt_" #n "], %%r11d\n\t"				\
-	"testl %%r11d, %%r11d\n\t"					\
+	"movl %[loop_cnt_" #n "], %%eax\n\t"				\
+	"testl %%eax, %%eax\n\t"					\
 	"jle 333f\n\t"							\
 	"222:\n\t"							\
-	"decl %%r11d\n\t"						\
+	"decl %%eax\n\t"						\
 	"jnz 222b\n\t"							\
 	"333:\n\t"
 #define PARAM_HAS_ASM_INJECT 1

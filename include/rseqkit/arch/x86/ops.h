@@ -9,9 +9,13 @@
  * (nothing was stored), -1 when the kernel aborted the section (preempted,
  * migrated, signalled, or 'cpu' is not the current index): retry.
  *
- * Injection points (RSEQ_INJECT_ASM): 1 before arming, 2 at the start,
- * 3 after the index check, 4 after the first comparison, 5 before the
- * commit of two-step operations, 6 after the copy loop.
+ * Injection points: RSEQ_INJECT_C(9) on entry; RSEQ_INJECT_ASM 1 before
+ * arming, 2 at the start, 3 after the index check, 4 after the first
+ * comparison or load, 5 before the commit of two-step operations, 6 after
+ * the copy loop.  An asm hook may clobber %eax/%rax (declared through
+ * RSEQ_INJECT_CLOBBER, as the kernel's param_test does) and any register
+ * the sections do not use (%r8-%r11 on x86-64): no value is live in
+ * %eax/%rax across a hook.
  * x86 is TSO, so the release variants equal the relaxed ones.
  */
 
@@ -64,14 +68,14 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpnev_storeoffp_load)(intptr_t *v,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_ASM_OP_EXIT(cmpfail)
 		RSEQ_INJECT_ASM(3)
-		"mov" RSEQ_X86_W " %[v], " RSEQ_X86_AX "\n\t"
-		"cmp" RSEQ_X86_W " %[expectnot], " RSEQ_X86_AX "\n\t"
+		"mov" RSEQ_X86_W " %[v], " RSEQ_X86_CX "\n\t"
+		"cmp" RSEQ_X86_W " %[expectnot], " RSEQ_X86_CX "\n\t"
 		"je %l[cmpfail]\n\t"
 		RSEQ_INJECT_ASM(4)
-		"mov" RSEQ_X86_W " " RSEQ_X86_AX ", %[load]\n\t"
-		"add" RSEQ_X86_W " %[voffp], " RSEQ_X86_AX "\n\t"
-		"mov" RSEQ_X86_W " (" RSEQ_X86_AX "), " RSEQ_X86_AX "\n\t"
-		"mov" RSEQ_X86_W " " RSEQ_X86_AX ", %[v]\n\t"	/* commit */
+		"mov" RSEQ_X86_W " " RSEQ_X86_CX ", %[load]\n\t"
+		"add" RSEQ_X86_W " %[voffp], " RSEQ_X86_CX "\n\t"
+		"mov" RSEQ_X86_W " (" RSEQ_X86_CX "), " RSEQ_X86_CX "\n\t"
+		"mov" RSEQ_X86_W " " RSEQ_X86_CX ", %[v]\n\t"	/* commit */
 		RSEQ_ASM_OP_END
 		: /* no outputs with asm goto */
 		: RSEQ_X86_COMMON_INPUTS(cpu),
@@ -80,7 +84,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpnev_storeoffp_load)(intptr_t *v,
 		  [voffp]	RSEQ_X86_VAL (voffp),
 		  [load]	"m" (*load)
 		  RSEQ_INJECT_INPUT
-		: "memory", "cc", RSEQ_X86_CLOBBER_AX
+		: "memory", "cc", RSEQ_X86_CLOBBER_AX, RSEQ_X86_CLOBBER_CX
 		  RSEQ_INJECT_CLOBBER
 		: abort, cmpfail);
 	RSEQ_OP_RETURN_CMPFAIL();
@@ -119,11 +123,11 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_offset_deref_addv)(intptr_t *ptr, long off,
 	__asm__ __volatile__ goto (
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_INJECT_ASM(3)
-		"mov" RSEQ_X86_W " %[ptr], " RSEQ_X86_AX "\n\t"
-		"add" RSEQ_X86_W " %[off], " RSEQ_X86_AX "\n\t"
-		"mov" RSEQ_X86_W " (" RSEQ_X86_AX "), " RSEQ_X86_AX "\n\t"
+		"mov" RSEQ_X86_W " %[ptr], " RSEQ_X86_CX "\n\t"
+		"add" RSEQ_X86_W " %[off], " RSEQ_X86_CX "\n\t"
+		"mov" RSEQ_X86_W " (" RSEQ_X86_CX "), " RSEQ_X86_CX "\n\t"
 		RSEQ_INJECT_ASM(4)
-		"add" RSEQ_X86_W " %[inc], (" RSEQ_X86_AX ")\n\t"	/* commit */
+		"add" RSEQ_X86_W " %[inc], (" RSEQ_X86_CX ")\n\t"	/* commit */
 		RSEQ_ASM_OP_END
 		: /* no outputs with asm goto */
 		: RSEQ_X86_COMMON_INPUTS(cpu),
@@ -131,7 +135,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_offset_deref_addv)(intptr_t *ptr, long off,
 		  [off]		RSEQ_X86_VAL (off),
 		  [inc]		RSEQ_X86_IMM (inc)
 		  RSEQ_INJECT_INPUT
-		: "memory", "cc", RSEQ_X86_CLOBBER_AX
+		: "memory", "cc", RSEQ_X86_CLOBBER_AX, RSEQ_X86_CLOBBER_CX
 		  RSEQ_INJECT_CLOBBER
 		: abort);
 	RSEQ_OP_RETURN();

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqkit/arch/aarch64/arch.h - AArch64 (little- and big-endian, LP64):
+ * signature, barriers, thread pointer, and the assembler building blocks
+ * every critical section in arch/aarch64/ops.h is made of.
+ *
+ * Included by rseqkit/rseq.h only.
+ *
+ * Layout of one critical section (see arch/x86/arch.h for the picture):
+ *   __rseq_cs:           3: descriptor {0, 0, 1f, 2f - 1f, 4f}
+ *   __rseq_cs_ptr_array: &3b
+ *   .text:   adrp/add the descriptor, str into rseq_abi.rseq_cs
+ *            1: ldr/cmp the index, b.ne 4f ... commit store  2:
+ *   __rseq_failure:  brk #0x45e0 (the signature)  4: b <C abort label>
+ *
+ * Scratch registers: x9, x10, x11 (declared clobbered; no value in them
+ * lives across an injection point).  Conditional branches reach the abort
+ * handler in __rseq_failure directly: b.cond spans +-1 MiB, more than the
+ * distance from any .text of a normal program to that section.
+ */
+#ifndef RSEQKIT_ARCH_AARCH64_H
+#define RSEQKIT_ARCH_AARCH64_H
+
+#ifdef __ILP32__
+# error "rseqkit: AArch64 ILP32 is not supported"
+#endif
+
+/*
+ * The signature: the kernel compares the 4 bytes before abort_ip, read as
+ * a u32 in the process's byte order, with the registered value.  The code
+ * word is "brk #0x45e0" (0xd428bc00); A64 instructions are always stored
+ * little-endian, so a big-endian process registers the byte-swapped word.
+ */
+#define RSEQ_SIG_CODE	0xd428bc00
+#ifdef __AARCH64EB__
+# define RSEQ_SIG	0x00bc28d4
+#else
+# define RSEQ_SIG	RSEQ_SIG_CODE
+#endif
+
+#define rseq_smp_mb()	__asm__ __volatile__ ("dmb ish" ::: "memory")
+#define rseq_smp_rmb()	__asm__ __volatile__ ("dmb ishld" ::: "memory")
+#define rseq_smp_wmb()	__asm__ __volatile__ ("dmb ishst" ::: "memory")
+
+/* ldar / stlr through the compiler's atomics (sizes 1, 2, 4, 8). */
+#define rseq_smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
+#define rseq_smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+
+static inline void *rseq_thread_pointer(void)
+{
+	return __builtin_thread_pointer();	/* mrs tpidr_el0 */
+}
+
+/* Scratch registers of every section (as asm text and as clobbers). */
+#define RSEQ_A64_T0		"x9"
+#define RSEQ_A64_T0W		"w9"
+#define RSEQ_A64_T1		"x10"
+#define RSEQ_A64_T1W		"w10"
+#define RSEQ_A64_T2		"x11"
+#define RSEQ_A64_CLOBBERS	"x9", "x10", "x11"
+
+#define RSEQ_A64_RSEQ_CS_OFFSET	8
+
+/* Emit the descriptor and register it in __rseq_cs_ptr_array. */
+#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
+	".pushsection __rseq_cs, \"aw\"\n\t"					\
+	".balign 32\n\t"							\
+	__rseq_str(label) ":\n\t"						\
+	".long 0x0, 0x0\n\t"			/* version, flags */		\
+	".quad " __rseq_str(start_ip) ", "					\
+		"(" __rseq_str(post_commit_ip) " - " __rseq_str(start_ip) "), "\
+		__rseq_str(abort_ip) "\n\t"					\
+	".popsection\n\t"							\
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
+	".quad " __rseq_str(label) "b\n\t"					\
+	".popsection\n\t"
+
+/* Record an exit of the section other than its post-commit address. */
+#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
+	".quad " __rseq_str(start_ip) ", " __rseq_str(exit_ip) "\n\t"	\
+	".popsection\n\t"
+
+/*
+ * Arm the section: the descriptor's address (PC-relative, valid in PIC
+ * and non-PIC code) into rseq_abi.rseq_cs, then the start label.
+ */
+#define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
+	RSEQ_INJECT_ASM(1)							\
+	"adrp " RSEQ_A64_T0 ", " __rseq_str(cs_label) "\n\t"			\
+	"add " RSEQ_A64_T0 ", " RSEQ_A64_T0 ", :lo12:" __rseq_str(cs_label) "\n\t" \
+	"str " RSEQ_A64_T0 ", [%[rseq_abi], #"					\
+		__rseq_str(RSEQ_A64_RSEQ_CS_OFFSET) "]\n\t"			\
+	__rseq_str(label) ":\n\t"
+
+/* Abort unless the index at 'offset' (cpu_id or mm_cid) equals %[cpu_id]. */
+#define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)				\
+	RSEQ_INJECT_ASM(2)							\
+	"ldr " RSEQ_A64_T0W ", [%[rseq_abi], #" __rseq_str(offset) "]\n\t"	\
+	"cmp " RSEQ_A64_T0W ", %w[cpu_id]\n\t"					\
+	"b.ne " __rseq_str(abort_label) "\n\t"
+
+/*
+ * Word helpers, 'ptr' a register operand holding the address:
+ * branch to 'label' when *ptr != val (or == val); store; load.
+ */
+#define RSEQ_ASM_BNE_WORD(ptr, val, label)				\
+	"ldr " RSEQ_A64_T0 ", [" ptr "]\n\t"				\
+	"cmp " RSEQ_A64_T0 ", " val "\n\t"				\
+	"b.ne " label "\n\t"
+#define RSEQ_ASM_BEQ_WORD(ptr, val, label)				\
+	"ldr " RSEQ_A64_T0 ", [" ptr "]\n\t"				\
+	"cmp " RSEQ_A64_T0 ", " val "\n\t"				\
+	"b.eq " label "\n\t"
+#define RSEQ_ASM_STORE_WORD(val, ptr)	"str " val ", [" ptr "]\n\t"
+#define RSEQ_ASM_LOAD_WORD(reg, ptr)	"ldr " reg ", [" ptr "]\n\t"
+/* The commit store of a release variant: a store-release. */
+#define RSEQ_ASM_STORE_RELEASE_WORD(val, ptr)	"stlr " val ", [" ptr "]\n\t"
+
+/*
+ * The abort handler: outside the section, in __rseq_failure, preceded by
+ * the signature as an instruction (it traps if ever executed).
+ */
+#define RSEQ_ASM_DEFINE_ABORT(label, abort_label)				\
+	".pushsection __rseq_failure, \"ax\"\n\t"				\
+	".balign 4\n\t"								\
+	".inst " __rseq_str(RSEQ_SIG_CODE) "\n\t"				\
+	__rseq_str(label) ":\n\t"						\
+	"b %l[" __rseq_str(abort_label) "]\n\t"					\
+	".popsection\n\t"
+
+/*
+ * Release ordering before the commit store.  The templates use the
+ * store-release form instead (RSEQ_ASM_STORE_RELEASE_WORD), which orders
+ * all earlier loads and stores before the commit at a lower cost.
+ */
+#define RSEQ_ASM_RELEASE_FENCE	"dmb ish\n\t"
+
+#define RSEQ_ARCH_OPS "aarch64/ops.h"
+
+#endif /* RSEQKIT_ARCH_AARCH64_H */

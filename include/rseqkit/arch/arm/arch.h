@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqkit/arch/arm/arch.h - 32-bit ARM, ARMv7-A and later (armhf), in the
+ * ARM or the Thumb-2 instruction set (gcc's default on armhf), little- or
+ * big-endian (BE8): signature, barriers, thread pointer, and the assembler
+ * building blocks every critical section in arch/arm/ops.h is made of.
+ * Older cores (no movw/movt, no dmb, Thumb-1 only) get the "unavailable"
+ * implementation of arch/generic: everything builds, callers take their
+ * fallback path.
+ *
+ * Included by rseqkit/rseq.h only.
+ *
+ * Layout of one critical section (see arch/x86/arch.h for the picture):
+ *   __rseq_cs:           3: descriptor {0, 0, 1f, 2f - 1f, 4f}
+ *   __rseq_cs_ptr_array: &3b
+ *   .text:   movw/movt the descriptor address, str into rseq_abi.rseq_cs
+ *            1: ldr/cmp the index, bne 4f ... commit store  2:
+ *   __rseq_failure:  udf #24035 (the signature)  4: b <C abort label>
+ *
+ * Scratch registers: r12 (ip) and r14 (lr), declared clobbered; no value
+ * in them lives across an injection point.  The frame pointer (r7 in
+ * Thumb, r11 in ARM code) is never touched.  Conditional branches reach
+ * the abort handler in __rseq_failure directly (+-1 MiB in Thumb-2).
+ */
+#ifndef RSEQKIT_ARCH_ARM_H
+#define RSEQKIT_ARCH_ARM_H
+
+#if !defined(__ARM_ARCH) || __ARM_ARCH < 7 || \
+	(defined(__thumb__) && !defined(__thumb2__))
+# include "../generic/arch.h"
+#else
+
+/*
+ * The signature.  The 4 bytes before abort_ip are "udf #24035" in ARM
+ * code (0xe7f5def3), which in Thumb code is "udf #243" (0xdef3) followed
+ * by the halfword 0xe7f5: the same 4 bytes in memory either way, so one
+ * value serves both instruction sets.  The kernel reads them as a u32 in
+ * the process's byte order: on big-endian (BE8: instructions stay
+ * little-endian, data is big-endian) that is the byte-swapped word.
+ */
+#define RSEQ_SIG_CODE	0xe7f5def3
+#ifdef __ARMEB__
+# define RSEQ_SIG	0xf3def5e7
+#else
+# define RSEQ_SIG	RSEQ_SIG_CODE
+#endif
+
+#define rseq_smp_mb()	__asm__ __volatile__ ("dmb ish" ::: "memory")
+#define rseq_smp_rmb()	__asm__ __volatile__ ("dmb ish" ::: "memory")
+#define rseq_smp_wmb()	__asm__ __volatile__ ("dmb ishst" ::: "memory")
+
+#define rseq_smp_load_acquire(p)					\
+__extension__ ({							\
+	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
+	rseq_smp_mb();							\
+	____p1;								\
+})
+
+#define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
+
+#define rseq_smp_store_release(p, v)					\
+do {									\
+	rseq_smp_mb();							\
+	RSEQ_WRITE_ONCE(*(p), v);					\
+} while (0)
+
+static inline void *rseq_thread_pointer(void)
+{
+	return __builtin_thread_pointer();	/* mrc p15, 0, rX, c13, c0, 3 */
+}
+
+/* Scratch registers of every section (as asm text and as clobbers). */
+#define RSEQ_ARM_T0		"ip"
+#define RSEQ_ARM_T1		"lr"
+#define RSEQ_ARM_CLOBBERS	"r12", "r14"
+
+/*
+ * rseq_abi.rseq_cs is a u64: a 32-bit process stores the descriptor
+ * pointer into its low word and leaves the high word zero.
+ */
+#ifdef __ARMEB__
+# define RSEQ_ARM_RSEQ_CS_OFFSET	12
+# define RSEQ_ASM_U64(x)	".long 0x0, " x
+#else
+# define RSEQ_ARM_RSEQ_CS_OFFSET	8
+# define RSEQ_ASM_U64(x)	".long " x ", 0x0"
+#endif
+
+/* Emit the descriptor and register it in __rseq_cs_ptr_array. */
+#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
+	".pushsection __rseq_cs, \"aw\"\n\t"					\
+	".balign 32\n\t"							\
+	__rseq_str(label) ":\n\t"						\
+	".long 0x0, 0x0\n\t"			/* version, flags */		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"				\
+	RSEQ_ASM_U64("(" __rseq_str(post_commit_ip) " - "			\
+		     __rseq_str(start_ip) ")") "\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(abort_ip)) "\n\t"				\
+	".popsection\n\t"							\
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(label) "b") "\n\t"				\
+	".popsection\n\t"
+
+/* Record an exit of the section other than its post-commit address. */
+#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"			\
+	RSEQ_ASM_U64(__rseq_str(exit_ip)) "\n\t"			\
+	".popsection\n\t"
+
+/*
+ * The descriptor's address into T0: absolute in non-PIC code; in PIC code
+ * relative to the pc, which reads as the add's address + 8 (ARM) or + 4
+ * (Thumb).
+ */
+#ifdef __PIC__
+# ifdef __thumb__
+#  define RSEQ_ARM_PC_BIAS	"4"
+# else
+#  define RSEQ_ARM_PC_BIAS	"8"
+# endif
+# define RSEQ_ARM_LOAD_ADDR(reg, sym)					\
+	"movw " reg ", #:lower16:(" sym " - (55f + " RSEQ_ARM_PC_BIAS "))\n\t" \
+	"movt " reg ", #:upper16:(" sym " - (55f + " RSEQ_ARM_PC_BIAS "))\n\t" \
+	"55:\n\t"							\
+	"add " reg ", " reg ", pc\n\t"
+#else
+# define RSEQ_ARM_LOAD_ADDR(reg, sym)					\
+	"movw " reg ", #:lower16:" sym "\n\t"				\
+	"movt " reg ", #:upper16:" sym "\n\t"
+#endif
+
+/* Arm the section: the descriptor's address into rseq_cs, then start. */
+#define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
+	RSEQ_INJECT_ASM(1)							\
+	RSEQ_ARM_LOAD_ADDR(RSEQ_ARM_T0, __rseq_str(cs_label))			\
+	"str " RSEQ_ARM_T0 ", [%[rseq_abi], #"					\
+		__rseq_str(RSEQ_ARM_RSEQ_CS_OFFSET) "]\n\t"			\
+	__rseq_str(label) ":\n\t"
+
+/* Abort unless the index at 'offset' (cpu_id or mm_cid) equals %[cpu_id]. */
+#define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)				\
+	RSEQ_INJECT_ASM(2)							\
+	"ldr " RSEQ_ARM_T0 ", [%[rseq_abi], #" __rseq_str(offset) "]\n\t"	\
+	"cmp " RSEQ_ARM_T0 ", %[cpu_id]\n\t"					\
+	"bne " __rseq_str(abort_label) "\n\t"
+
+/*
+ * Word helpers, 'ptr' a register operand holding the address:
+ * branch to 'label' when *ptr != val (or == val); store; load.
+ */
+#define RSEQ_ASM_BNE_WORD(ptr, val, label)				\
+	"ldr " RSEQ_ARM_T0 ", [" ptr "]\n\t"				\
+	"cmp " RSEQ_ARM_T0 ", " val "\n\t"				\
+	"bne " label "\n\t"
+#define RSEQ_ASM_BEQ_WORD(ptr, val, label)				\
+	"ldr " RSEQ_ARM_T0 ", [" ptr "]\n\t"				\
+	"cmp " RSEQ_ARM_T0 ", " val "\n\t"				\
+	"beq " label "\n\t"
+#define RSEQ_ASM_STORE_WORD(val, ptr)	"str " val ", [" ptr "]\n\t"
+#define RSEQ_ASM_LOAD_WORD(reg, ptr)	"ldr " reg ", [" ptr "]\n\t"
+
+/* The signature as instructions of the current instruction set. */
+#ifdef __thumb__
+# define RSEQ_ARM_SIG_INSN	".inst.n 0xdef3\n\t" ".inst.n 0xe7f5\n\t"
+#else
+# define RSEQ_ARM_SIG_INSN	".inst " __rseq_str(RSEQ_SIG_CODE) "\n\t"
+#endif
+
+/*
+ * The abort handler: outside the section, in __rseq_failure (assembled in
+ * the same instruction set as the section), preceded by the signature.
+ */
+#define RSEQ_ASM_DEFINE_ABORT(label, abort_label)				\
+	".pushsection __rseq_failure, \"ax\"\n\t"				\
+	".balign 4\n\t"								\
+	RSEQ_ARM_SIG_INSN							\
+	__rseq_str(label) ":\n\t"						\
+	"b %l[" __rseq_str(abort_label) "]\n\t"					\
+	".popsection\n\t"
+
+/* Release ordering before the commit store. */
+#define RSEQ_ASM_RELEASE_FENCE	"dmb ish\n\t"
+
+#define RSEQ_ARCH_OPS "arm/ops.h"
+
+#endif /* ARMv7 or later */
+#endif /* RSEQKIT_ARCH_ARM_H */

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqkit/arch/mips/arch.h - MIPS (n64, n32 and o32, either byte order;
+ * classic MIPS encoding only): signature, barriers, thread pointer, and
+ * the assembler building blocks every critical section in
+ * arch/mips/ops.h is made of.
+ *
+ * Included by rseqkit/rseq.h only.
+ *
+ * Layout of one critical section (all operations follow it):
+ *
+ *   .text:   bal 79f (jumps over the descriptor; $31 = 78b)
+ *            78:  .balign 32
+ *            3:   descriptor {0, 0, 1f, 2f - 1f, 4f}
+ *            79:  $12 = $31 + (3b - 78b); store $12 into rseq_abi.rseq_cs
+ *            1: (start) compare the index (cpu_id or mm_cid) with 'cpu'
+ *               ... loads, compares, at most one trial store ...
+ *               final store (the commit)
+ *            2: (post-commit) b 89f
+ *               the signature as a 4-byte word
+ *            4: (abort)  b to the C abort label
+ *            89:
+ *   __rseq_cs_ptr_array:       &3b
+ *   __rseq_exit_point_array:   {1f, exit} for every early exit
+ *
+ * Why the descriptor and the abort handler sit in the code, unlike the
+ * other architectures (in __rseq_cs and __rseq_failure):
+ *  - MIPS before R6 has no PC-relative addressing.  In position-
+ *    independent code (the default: Debian builds PIE) "la" of a label
+ *    goes through the GOT and $gp, which inline assembly cannot rely on
+ *    (gcc keeps the GOT pointer in any register it likes).  bal gives the
+ *    PC, and a label difference within one section is a constant.
+ *  - Conditional branches reach +-128 KiB only: a handler in another
+ *    output section may be out of reach in a large program.
+ * The fast path pays two taken branches (bal, b) for it.
+ *
+ * Scratch registers: $12-$15 (t0-t3 in n64/n32, t4-t7 in o32) and $31,
+ * declared clobbered by every operation.  The sections run in the
+ * assembler's "reorder" mode (gas fills branch delay slots and never moves
+ * an instruction across a label); the parts that depend on exact layout
+ * switch to noreorder locally.
+ */
+#ifndef RSEQKIT_ARCH_MIPS_H
+#define RSEQKIT_ARCH_MIPS_H
+
+#if defined(__mips16) || defined(__mips_micromips) || defined(__nanomips__)
+# error "rseqkit: MIPS16e, microMIPS and nanoMIPS encodings are not supported"
+#endif
+
+/* The signature: "break 0x350"; the same word in either byte order. */
+#define RSEQ_SIG	0x0350000d
+
+#define rseq_smp_mb()	__asm__ __volatile__ ("sync" ::: "memory")
+#define rseq_smp_rmb()	rseq_smp_mb()
+#define rseq_smp_wmb()	rseq_smp_mb()
+
+#define rseq_smp_load_acquire(p)					\
+__extension__ ({							\
+	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
+	rseq_smp_mb();							\
+	____p1;								\
+})
+
+#define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
+
+#define rseq_smp_store_release(p, v)					\
+do {									\
+	rseq_smp_mb();							\
+	RSEQ_WRITE_ONCE(*(p), v);					\
+} while (0)
+
+/* rdhwr $29 (UserLocal); glibc's __rseq_offset is relative to it. */
+static inline void *rseq_thread_pointer(void)
+{
+	return __builtin_thread_pointer();
+}
+
+/*
+ * Word size (the size of intptr_t) and byte order of the target, so that
+ * one template serves n64, n32 and o32.
+ */
+#if _MIPS_SZPTR == 64
+# define RSEQ_MIPS_L		"ld"
+# define RSEQ_MIPS_S		"sd"
+# define RSEQ_MIPS_ADDU		"daddu"
+# define RSEQ_MIPS_ADDIU	"daddiu"
+# define RSEQ_MIPS_WSIZE	"8"
+# define RSEQ_MIPS_RSEQ_CS_OFFSET 8		/* the whole u64 */
+# define RSEQ_ASM_U64(x)	".dword " x
+#elif _MIPS_SZPTR == 32
+# define RSEQ_MIPS_L		"lw"
+# define RSEQ_MIPS_S		"sw"
+# define RSEQ_MIPS_ADDU		"addu"
+# define RSEQ_MIPS_ADDIU	"addiu"
+# define RSEQ_MIPS_WSIZE	"4"
+# if defined(__MIPSEB__)
+#  define RSEQ_MIPS_RSEQ_CS_OFFSET 12		/* low word, big-endian */
+#  define RSEQ_ASM_U64(x)	".word 0x0, " x
+# else
+#  define RSEQ_MIPS_RSEQ_CS_OFFSET 8		/* low word, little-endian */
+#  define RSEQ_ASM_U64(x)	".word " x ", 0x0"
+# endif
+#else
+# error "rseqkit: unknown _MIPS_SZPTR"
+#endif
+
+/*
+ * Emit the descriptor and register it in __rseq_cs_ptr_array.  In the
+ * code: a bal that leaves the address of label 78 in $31 and jumps over
+ * the 32-bit PC-relative offset of the descriptor stored there (resolved
+ * at link time: no text relocation, also in PIE and shared libraries).
+ */
+#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
+	".pushsection __rseq_cs, \"aw\"\n\t"					\
+	".balign 32\n\t"							\
+	__rseq_str(label) ":\n\t"						\
+	".word 0x0, 0x0\n\t"			/* version, flags */		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"				\
+	RSEQ_ASM_U64("(" __rseq_str(post_commit_ip) " - "			\
+		     __rseq_str(start_ip) ")") "\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(abort_ip)) "\n\t"				\
+	".popsection\n\t"							\
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(label) "b") "\n\t"				\
+	".popsection\n\t"							\
+	".set push\n\t"							\
+	".set noreorder\n\t"							\
+	"bal 79f\n\t"								\
+	"nop\n\t"								\
+	"78:\n\t"								\
+	".word " __rseq_str(label) "b - 78b\n\t"				\
+	"79:\n\t"								\
+	".set pop\n\t"
+
+/* Record an exit of the section other than its post-commit address. */
+#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"			\
+	RSEQ_ASM_U64(__rseq_str(exit_ip)) "\n\t"			\
+	".popsection\n\t"
+
+/*
+ * Arm the section: the descriptor's address ($31 plus the offset stored
+ * at $31 by RSEQ_ASM_DEFINE_TABLE) into rseq_cs, then the start label.
+ * cs_label is the descriptor's label: 78b holds its offset.
+ */
+#define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
+	RSEQ_INJECT_ASM(1)						\
+	"lw $12, 0($31)\n\t"						\
+	RSEQ_MIPS_ADDU " $12, $12, $31\n\t"				\
+	RSEQ_MIPS_S " $12, " __rseq_str(RSEQ_MIPS_RSEQ_CS_OFFSET)	\
+		"(%[rseq_abi])\n\t"					\
+	__rseq_str(label) ":\n\t"
+
+/*
+ * First instructions of every section: abort unless the index the data is
+ * selected by (cpu_id or mm_cid, at 'offset') still equals %[cpu_id].
+ */
+#define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)			\
+	RSEQ_INJECT_ASM(2)						\
+	"lw $12, " __rseq_str(offset) "(%[rseq_abi])\n\t"		\
+	"bne $12, %[cpu_id], " __rseq_str(abort_label) "\n\t"
+
+/*
+ * Word helpers of the operations.  'addr' is a register operand holding
+ * an address; 'reg' a register name or operand.
+ */
+#define RSEQ_ASM_LOAD_WORD(reg, addr)	RSEQ_MIPS_L " " reg ", 0(" addr ")\n\t"
+#define RSEQ_ASM_STORE_WORD(reg, addr)	RSEQ_MIPS_S " " reg ", 0(" addr ")\n\t"
+/* Go to 'label' unless the word at 'addr' equals 'expect' (uses $12). */
+#define RSEQ_ASM_CMP_WORD_NE(addr, expect, label)			\
+	RSEQ_ASM_LOAD_WORD("$12", addr)					\
+	"bne $12, " expect ", " label "\n\t"
+/* Go to 'label' when the word at 'addr' equals 'expect' (leaves it in $12). */
+#define RSEQ_ASM_CMP_WORD_EQ(addr, expect, label)			\
+	RSEQ_ASM_LOAD_WORD("$12", addr)					\
+	"beq $12, " expect ", " label "\n\t"
+
+/*
+ * The abort handler, right after the post-commit label: the fast path
+ * branches over it; the signature is the word before the abort label.
+ */
+#define RSEQ_ASM_DEFINE_ABORT(label, abort_label)			\
+	".set push\n\t"							\
+	".set noreorder\n\t"						\
+	"b 89f\n\t"							\
+	"nop\n\t"							\
+	".word " __rseq_str(RSEQ_SIG) "\n\t"				\
+	__rseq_str(label) ":\n\t"					\
+	"b %l[" __rseq_str(abort_label) "]\n\t"				\
+	"nop\n\t"							\
+	"89:\n\t"							\
+	".set pop\n\t"
+
+/* Release ordering before the commit store. */
+#define RSEQ_ASM_RELEASE_FENCE	"sync\n\t"
+
+/* The operands and clobbers every section uses. */
+#define RSEQ_MIPS_COMMON_INPUTS(cpu)					\
+	[cpu_id]	"r" (cpu),					\
+	[rseq_abi]	"r" (rseq_get_abi())
+#define RSEQ_MIPS_CLOBBERS	"memory", "$12", "$13", "$14", "$15", "$31"
+
+#define RSEQ_ARCH_OPS "mips/ops.h"
+
+#endif /* RSEQKIT_ARCH_MIPS_H */

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqkit/arch/riscv/arch.h - RISC-V (RV64 and RV32, little-endian):
+ * signature, barriers, thread pointer, and the assembler building blocks
+ * every critical section in arch/riscv/ops.h is made of.
+ *
+ * Included by rseqkit/rseq.h only.
+ *
+ * Layout of one critical section (all operations follow it):
+ *
+ *   __rseq_cs:                 3: descriptor {0, 0, 1f, 2f - 1f, 4f}
+ *   __rseq_cs_ptr_array:       &3b
+ *   __rseq_exit_point_array:   {1f, exit} for every early exit
+ *   .text:   lla t0, 3b; store t0 into rseq_abi.rseq_cs
+ *            1: (start) compare the index (cpu_id or mm_cid) with 'cpu'
+ *               ... loads, compares, at most one trial store ...
+ *               final store (the commit)
+ *            2: (post-commit)
+ *   __rseq_failure:  the signature as a 4-byte word
+ *            4: (abort)  auipc/jr to the C abort label
+ *
+ * Scratch registers: t0-t3 (x5-x7, x28), declared clobbered by every
+ * operation.  The area's address comes in a register ([rseq_abi]); no
+ * stack slot is touched inside a section.
+ */
+#ifndef RSEQKIT_ARCH_RISCV_H
+#define RSEQKIT_ARCH_RISCV_H
+
+#if defined(__BYTE_ORDER__) && (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+# error "rseqkit: big-endian RISC-V has no defined rseq signature"
+#endif
+
+/*
+ * The signature: "csrr mhartid, x0" (csrrs x0, mhartid, x0), which traps
+ * in user mode; the same value as glibc's and the kernel selftests'.
+ */
+#define RSEQ_SIG	0xf1401073
+
+#define rseq_smp_mb()	__asm__ __volatile__ ("fence rw, rw" ::: "memory")
+#define rseq_smp_rmb()	__asm__ __volatile__ ("fence r, r" ::: "memory")
+#define rseq_smp_wmb()	__asm__ __volatile__ ("fence w, w" ::: "memory")
+
+#define rseq_smp_load_acquire(p)					\
+__extension__ ({							\
+	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
+	__asm__ __volatile__ ("fence r, rw" ::: "memory");		\
+	____p1;								\
+})
+
+#define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
+
+#define rseq_smp_store_release(p, v)					\
+do {									\
+	__asm__ __volatile__ ("fence rw, w" ::: "memory");		\
+	RSEQ_WRITE_ONCE(*(p), v);					\
+} while (0)
+
+/* tp (x4); glibc's __rseq_offset is relative to it. */
+static inline void *rseq_thread_pointer(void)
+{
+	return __builtin_thread_pointer();
+}
+
+/* Word size of the target: one template serves RV64 and RV32. */
+#if __riscv_xlen == 64
+# define RSEQ_RV_L		"ld"
+# define RSEQ_RV_S		"sd"
+# define RSEQ_RV_WSIZE		"8"
+# define RSEQ_ASM_U64(x)	".dword " x
+#elif __riscv_xlen == 32
+# define RSEQ_RV_L		"lw"
+# define RSEQ_RV_S		"sw"
+# define RSEQ_RV_WSIZE		"4"
+# define RSEQ_ASM_U64(x)	".word " x ", 0x0"	/* little-endian u64 */
+#else
+# error "rseqkit: unknown __riscv_xlen"
+#endif
+
+/*
+ * rseq_cs: the whole u64 on RV64; on RV32 its low word, which is at
+ * offset 8 (little-endian); the high word stays zero.
+ */
+#define RSEQ_RV_RSEQ_CS_OFFSET	8
+
+/* Emit the descriptor and register it in __rseq_cs_ptr_array. */
+#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
+	".pushsection __rseq_cs, \"aw\"\n\t"					\
+	".balign 32\n\t"							\
+	__rseq_str(label) ":\n\t"						\
+	".long 0x0, 0x0\n\t"			/* version, flags */		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"				\
+	RSEQ_ASM_U64("(" __rseq_str(post_commit_ip) " - "			\
+		     __rseq_str(start_ip) ")") "\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(abort_ip)) "\n\t"				\
+	".popsection\n\t"							\
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(label) "b") "\n\t"				\
+	".popsection\n\t"
+
+/* Record an exit of the section other than its post-commit address. */
+#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"			\
+	RSEQ_ASM_U64(__rseq_str(exit_ip)) "\n\t"			\
+	".popsection\n\t"
+
+/*
+ * Arm the section: store the descriptor's address (PC-relative, so also
+ * in position-independent code) into rseq_cs, then the start label.
+ */
+#define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
+	RSEQ_INJECT_ASM(1)						\
+	"lla t0, " __rseq_str(cs_label) "\n\t"				\
+	RSEQ_RV_S " t0, " __rseq_str(RSEQ_RV_RSEQ_CS_OFFSET)		\
+		"(%[rseq_abi])\n\t"					\
+	__rseq_str(label) ":\n\t"
+
+/*
+ * First instructions of every section: abort unless the index the data is
+ * selected by (cpu_id or mm_cid, at 'offset') still equals %[cpu_id].
+ * The abort handler is in another section: the assembler turns the
+ * branch into an inverted branch over a jump when it has to.
+ */
+#define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)			\
+	RSEQ_INJECT_ASM(2)						\
+	"lw t0, " __rseq_str(offset) "(%[rseq_abi])\n\t"		\
+	"bne t0, %[cpu_id], " __rseq_str(abort_label) "\n\t"
+
+/*
+ * Word helpers of the operations.  'addr' is a register operand holding
+ * an address; 'reg' a register name or operand.
+ */
+#define RSEQ_ASM_LOAD_WORD(reg, addr)	RSEQ_RV_L " " reg ", 0(" addr ")\n\t"
+#define RSEQ_ASM_STORE_WORD(reg, addr)	RSEQ_RV_S " " reg ", 0(" addr ")\n\t"
+/* Go to 'label' unless the word at 'addr' equals 'expect' (uses t0). */
+#define RSEQ_ASM_CMP_WORD_NE(addr, expect, label)			\
+	RSEQ_ASM_LOAD_WORD("t0", addr)					\
+	"bne t0, " expect ", " label "\n\t"
+/* Go to 'label' when the word at 'addr' equals 'expect' (leaves it in t0). */
+#define RSEQ_ASM_CMP_WORD_EQ(addr, expect, label)			\
+	RSEQ_ASM_LOAD_WORD("t0", addr)					\
+	"beq t0, " expect ", " label "\n\t"
+
+/*
+ * The abort handler: outside the section, in __rseq_failure, preceded by
+ * the signature.  auipc + jr reach the C label at any distance (a plain
+ * jal stops at 1 MiB).
+ */
+#define RSEQ_ASM_DEFINE_ABORT(label, abort_label)			\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".balign 4\n\t"							\
+	".long " __rseq_str(RSEQ_SIG) "\n\t"				\
+	__rseq_str(label) ":\n\t"					\
+	"88: auipc t0, %%pcrel_hi(%l[" __rseq_str(abort_label) "])\n\t" \
+	"jr t0, %%pcrel_lo(88b)\n\t"					\
+	".popsection\n\t"
+
+/* Release ordering before the commit store. */
+#define RSEQ_ASM_RELEASE_FENCE	"fence rw, w\n\t"
+
+/* The operands and clobbers every section uses. */
+#define RSEQ_RV_COMMON_INPUTS(cpu)					\
+	[cpu_id]	"r" (cpu),					\
+	[rseq_abi]	"r" (rseq_get_abi())
+#define RSEQ_RV_CLOBBERS	"memory", "t0", "t1", "t2", "t3"
+
+#define RSEQ_ARCH_OPS "riscv/ops.h"
+
+#endif /* RSEQKIT_ARCH_RISCV_H */

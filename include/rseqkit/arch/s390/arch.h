@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqkit/arch/s390/arch.h - s390x (z/Architecture, 64-bit) and 31-bit
+ * s390: signature, barriers, thread pointer, and the assembler building
+ * blocks every critical section in arch/s390/ops.h is made of.
+ *
+ * Included by rseqkit/rseq.h only.
+ *
+ * Layout of one critical section (all operations follow it):
+ *
+ *   __rseq_cs:                 3: descriptor {0, 0, 1f, 2f - 1f, 4f}
+ *   __rseq_cs_ptr_array:       &3b
+ *   __rseq_exit_point_array:   {1f, exit} for every early exit
+ *   .text:   larl %r0, 3b; store %r0 into rseq_abi.rseq_cs
+ *            1: (start) compare the index (cpu_id or mm_cid) with 'cpu'
+ *               ... loads, compares, at most one trial store ...
+ *               final store (the commit)
+ *            2: (post-commit)
+ *   __rseq_failure:  the signature as a 4-byte word
+ *            4: (abort)  jg to the C abort label
+ *
+ * Scratch registers: %r0 and %r1, declared clobbered by every operation
+ * (%r0 never serves as a base or index).  Branches out of a section are
+ * the long relative forms (jg*, +-4 GiB): the abort handler and the C
+ * labels may be in other sections.
+ */
+#ifndef RSEQKIT_ARCH_S390_H
+#define RSEQKIT_ARCH_S390_H
+
+/* The signature (glibc's and the kernel selftests' value for s390). */
+#define RSEQ_SIG	0xB2FF0FFF
+
+/*
+ * z/Architecture orders everything but a store followed by a load from
+ * another location: only the full barrier needs an instruction
+ * (bcr 15,0 serializes on every model).
+ */
+#define rseq_smp_mb()	__asm__ __volatile__ ("bcr 15,0" ::: "memory")
+#define rseq_smp_rmb()	rseq_barrier()
+#define rseq_smp_wmb()	rseq_barrier()
+
+#define rseq_smp_load_acquire(p)					\
+__extension__ ({							\
+	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
+	rseq_barrier();							\
+	____p1;								\
+})
+
+#define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
+
+#define rseq_smp_store_release(p, v)					\
+do {									\
+	rseq_barrier();							\
+	RSEQ_WRITE_ONCE(*(p), v);					\
+} while (0)
+
+/* The access registers a0:a1; glibc's __rseq_offset is relative to it. */
+static inline void *rseq_thread_pointer(void)
+{
+	return __builtin_thread_pointer();
+}
+
+/* Word size of the target: one template serves s390x and 31-bit s390. */
+#ifdef __s390x__
+# define RSEQ_S390_L		"lg"		/* load word */
+# define RSEQ_S390_ST		"stg"		/* store word */
+# define RSEQ_S390_C		"cg"		/* compare register, word */
+# define RSEQ_S390_CR		"cgr"		/* compare registers */
+# define RSEQ_S390_A		"ag"		/* add word to register */
+# define RSEQ_S390_AR		"agr"		/* add registers */
+# define RSEQ_S390_AHI		"aghi"		/* add immediate */
+# define RSEQ_S390_LR		"lgr"		/* copy register */
+# define RSEQ_S390_LHI		"lghi"		/* load immediate */
+# define RSEQ_S390_CLR		"clgr"		/* compare logical registers */
+# define RSEQ_S390_WSIZE	"8"
+# define RSEQ_S390_RSEQ_CS_OFFSET 8		/* the whole u64 */
+# define RSEQ_ASM_U64(x)	".quad " x
+#else
+# define RSEQ_S390_L		"l"
+# define RSEQ_S390_ST		"st"
+# define RSEQ_S390_C		"c"
+# define RSEQ_S390_CR		"cr"
+# define RSEQ_S390_A		"a"
+# define RSEQ_S390_AR		"ar"
+# define RSEQ_S390_AHI		"ahi"
+# define RSEQ_S390_LR		"lr"
+# define RSEQ_S390_LHI		"lhi"
+# define RSEQ_S390_CLR		"clr"
+# define RSEQ_S390_WSIZE	"4"
+# define RSEQ_S390_RSEQ_CS_OFFSET 12		/* low word, big-endian */
+# define RSEQ_ASM_U64(x)	".long 0x0, " x	/* big-endian u64 */
+#endif
+
+/* Emit the descriptor and register it in __rseq_cs_ptr_array. */
+#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
+	".pushsection __rseq_cs, \"aw\"\n\t"					\
+	".balign 32\n\t"							\
+	__rseq_str(label) ":\n\t"						\
+	".long 0x0, 0x0\n\t"			/* version, flags */		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"				\
+	RSEQ_ASM_U64("(" __rseq_str(post_commit_ip) " - "			\
+		     __rseq_str(start_ip) ")") "\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(abort_ip)) "\n\t"				\
+	".popsection\n\t"							\
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(label) "b") "\n\t"				\
+	".popsection\n\t"
+
+/* Record an exit of the section other than its post-commit address. */
+#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"			\
+	RSEQ_ASM_U64(__rseq_str(exit_ip)) "\n\t"			\
+	".popsection\n\t"
+
+/*
+ * Arm the section: store the descriptor's address (larl is PC-relative,
+ * so also position-independent) into rseq_cs, then the start label.
+ */
+#define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
+	RSEQ_INJECT_ASM(1)						\
+	"larl %%r0, " __rseq_str(cs_label) "\n\t"			\
+	RSEQ_S390_ST " %%r0, " __rseq_str(RSEQ_S390_RSEQ_CS_OFFSET)	\
+		"(%[rseq_abi])\n\t"					\
+	__rseq_str(label) ":\n\t"
+
+/*
+ * First instructions of every section: abort unless the index the data is
+ * selected by (cpu_id or mm_cid, at 'offset') still equals %[cpu_id].
+ */
+#define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)			\
+	RSEQ_INJECT_ASM(2)						\
+	"c %[cpu_id], " __rseq_str(offset) "(%[rseq_abi])\n\t"		\
+	"jgne " __rseq_str(abort_label) "\n\t"
+
+/*
+ * Word helpers of the operations.  'addr' is an address register operand,
+ * 'reg' a register name or operand.
+ */
+#define RSEQ_ASM_LOAD_WORD(reg, addr)	RSEQ_S390_L " " reg ", 0(" addr ")\n\t"
+#define RSEQ_ASM_STORE_WORD(reg, addr)	RSEQ_S390_ST " " reg ", 0(" addr ")\n\t"
+/* Go to 'label' unless the word at 'addr' equals register 'expect'. */
+#define RSEQ_ASM_CMP_WORD_NE(addr, expect, label)			\
+	RSEQ_S390_C " " expect ", 0(" addr ")\n\t"			\
+	"jgne " label "\n\t"
+
+/*
+ * The abort handler: outside the section, in __rseq_failure, preceded by
+ * the signature (also a valid trap-like instruction word).
+ */
+#define RSEQ_ASM_DEFINE_ABORT(label, abort_label)			\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".balign 2\n\t"							\
+	".long " __rseq_str(RSEQ_SIG) "\n\t"				\
+	__rseq_str(label) ":\n\t"					\
+	"jg %l[" __rseq_str(abort_label) "]\n\t"			\
+	".popsection\n\t"
+
+/* Release ordering before the commit store: stores are not reordered. */
+#define RSEQ_ASM_RELEASE_FENCE	""
+
+/* The operands and clobbers every section uses. */
+#define RSEQ_S390_COMMON_INPUTS(cpu)					\
+	[cpu_id]	"r" (cpu),					\
+	[rseq_abi]	"a" (rseq_get_abi())
+#define RSEQ_S390_CLOBBERS	"memory", "cc", "r0", "r1"
+
+#define RSEQ_ARCH_OPS "s390/ops.h"
+
+#endif /* RSEQKIT_ARCH_S390_H */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqkit/percpu/common.h - what every per-CPU structure shares: the
+ * per-CPU slot header, the choice between rseq and atomic mode, and the
+ * "claim" protocol that lets a thread without rseq (or a thread acting on
+ * another CPU's data) own one CPU's slot.  See docs/percpu.md for the
+ * correctness argument and rseq_percpu(7)-style overview in
+ * rseq_percpu_claim(3).
+ *
+ * Structures built on this:
+ *   rseqkit/percpu/counter.h  rseqkit/percpu/lock.h   rseqkit/percpu/stack.h
+ *   rseqkit/percpu/buffer.h   rseqkit/percpu/fifo.h   rseqkit/percpu/cache.h
+ */
+#ifndef RSEQKIT_PERCPU_COMMON_H
+#define RSEQKIT_PERCPU_COMMON_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <rseqkit/rseq.h>
+#include <rseqkit/pool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The value a claimer stores in a slot's key word: no critical section
+ * ever stores it, and every critical section fails its comparison on it.
+ */
+#define RSEQ_PERCPU_STOP	((intptr_t)-1)
+
+/*
+ * 1: the structures' fast paths use rseq critical sections (rseq works in
+ * this process and membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) is
+ * registered, so non-rseq users can fence them); 0: every user takes the
+ * atomic path.  Decided once, by rseq_percpu_init(), before the first
+ * structure exists; never changes afterwards.
+ */
+extern int rseq_percpu_rseq_ok;
+
+/*
+ * Decide the mode (idempotent; every *_create() calls it).  Set
+ * RSEQKIT_PERCPU_NO_MEMBARRIER=1 in the environment to force the atomic
+ * mode (as on kernels without the membarrier rseq command).
+ * Returns rseq_percpu_rseq_ok.
+ */
+int rseq_percpu_init(void);
+
+/* Fence the critical sections on 'cpu' (-1: on every CPU). 0 or -1. */
+int rseq_percpu_fence(int cpu);
+
+/* Start of every claimable per-CPU slot. */
+struct rseq_percpu_slot {
+	intptr_t word;		/* the key word critical sections commit to */
+	intptr_t remote;	/* lock among claimers; rseq never touches it */
+};
+
+/* A structure's view of its per-CPU item. */
+struct rseq_percpu_base {
+	char *base;		/* CPU 0's instance */
+	size_t stride;
+	int nr;			/* instances: indexes 0 .. nr - 1 */
+	enum rseq_percpu_mode mode;
+	struct rseq_mempool *pool;
+	void *owned_pool;	/* the pool, when the structure created it */
+};
+
+static inline void *rseq_percpu_slot_of(const struct rseq_percpu_base *b,
+					int cpu)
+{
+	return b->base + (size_t)cpu * b->stride;
+}
+
+/*
+ * The index this thread's critical sections use, or -1 when it has no
+ * working registration.  (The section itself validates it.)
+ */
+static inline int rseq_percpu_index(enum rseq_percpu_mode mode)
+{
+	int cpu = rseq_current_cpu_raw();
+
+	if (mode == RSEQ_PERCPU_MM_CID && cpu >= 0)
+		cpu = (int)rseq_current_mm_cid();
+	return cpu;
+}
+
+/*
+ * The fast-path index, or -1 for the slow path: atomic mode, no
+ * registration, or an index outside the structure.
+ */
+static inline int rseq_percpu_fast_index(const struct rseq_percpu_base *b)
+{
+	int cpu;
+
+	if (rseq_unlikely(!rseq_percpu_rseq_ok))
+		return -1;
+	cpu = rseq_percpu_index(b->mode);
+	if (rseq_unlikely((unsigned int)cpu >= (unsigned int)b->nr))
+		return -1;
+	return cpu;
+}
+
+/* Flags of rseq_percpu_claim(). */
+#define RSEQ_PERCPU_CLAIM_ZERO	0x1	/* wait until the word is 0 (a lock) */
+#define RSEQ_PERCPU_CLAIM_LOCK	0x2	/* drop 'remote' once claimed */
+
+/*
+ * Own slot 'cpu' of b: stores RSEQ_PERCPU_STOP into its key word so that
+ * no critical section commits to the slot until rseq_percpu_release(),
+ * and returns the word's previous value.  Waits (never for ever: only
+ * for another claimer, or a lock holder with CLAIM_ZERO).
+ */
+intptr_t rseq_percpu_claim(const struct rseq_percpu_base *b, int cpu,
+			   int flags);
+/* Give the slot back with 'word' as its new key word. */
+void rseq_percpu_release(const struct rseq_percpu_base *b, int cpu,
+			 intptr_t word);
+
+/*
+ * The slow paths' choice of slot: the index of a registered thread, else
+ * sched_getcpu(), folded into 0 .. nr - 1.  *registered says whether a
+ * critical section may be tried (registers the thread on first use).
+ */
+int rseq_percpu_slow_index(const struct rseq_percpu_base *b, bool *registered);
+
+/* Back off while waiting for a claimer (a pause, then sched_yield()). */
+void rseq_percpu_backoff(unsigned int *n);
+
+/* Internal: set up / tear down b over pool (NULL: a private pool). */
+int rseq_percpu_base_init(struct rseq_percpu_base *b,
+			  struct rseq_mempool *pool, size_t item_len,
+			  const char *name);
+void rseq_percpu_base_fini(struct rseq_percpu_base *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RSEQKIT_PERCPU_COMMON_H */
