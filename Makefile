@@ -94,7 +94,7 @@ check: lib $(TEST_BINS) $(EXAMPLES) $(CHECK_DEPS)
 check-long: lib $(TEST_BINS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) RSEQKIT_TEST_SCALE=$${RSEQKIT_TEST_SCALE:-10} sh tests/run.sh --tests "$(TEST_BINS)" --scripts "$(LONG_SCRIPTS)"
 
-install: lib
+install: lib $(INSTALL_BINS)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/

@@ -115,7 +115,16 @@ RSEQKIT_EXPORT void *rseq_percpu_cache_alloc_slow(struct rseq_percpu_cache *c)
 {
 	void *tmp[CACHE_MAX_BATCH];
 	size_t k, pushed;
+	void *p;
 
+	/*
+	 * The inline fast path gives up on anything unusual: retry with the
+	 * general one (claimed slot, aborted section, other modes, threads
+	 * without rseq), which says NULL only when this CPU's cache is empty.
+	 */
+	p = rseq_percpu_buffer_pop(&c->buf);
+	if (p)
+		return p;
 	/* This CPU's cache is empty: take a batch, keep one, cache the rest. */
 	k = depot_get(c, tmp, c->batch);
 	if (!k) {
@@ -132,6 +141,9 @@ RSEQKIT_EXPORT void rseq_percpu_cache_free_slow(struct rseq_percpu_cache *c, voi
 	void *tmp[CACHE_MAX_BATCH + 1];
 	size_t k;
 
+	/* As in alloc_slow: -1 only when this CPU's cache is full. */
+	if (rseq_percpu_buffer_push(&c->buf, obj) >= 0)
+		return;
 	/* This CPU's cache is full: move a batch to the depot. */
 	k = rseq_percpu_buffer_pop_many(&c->buf, tmp, c->batch);
 	if (rseq_percpu_buffer_push(&c->buf, obj) < 0)

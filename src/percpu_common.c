@@ -16,8 +16,103 @@
 #include "internal.h"
 
 RSEQKIT_EXPORT int rseq_percpu_rseq_ok;
+RSEQKIT_EXPORT __thread int rseq_percpu_thread_off
+	__attribute__((tls_model("initial-exec")));
+
+/*
+ * Every structure, so that fast_base can be cleared in all of them while
+ * some thread has rseq disabled (the fast paths then need no per-thread
+ * check), and set again afterwards.  Under reg_lock: the list, the count
+ * of disabled threads, and every write of fast_base.
+ */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rseq_percpu_base *reg_head;
+static int reg_threads_off;
+
+static void reg_set_fast(struct rseq_percpu_base *b)
+{
+	char *fb = b->fast == RSEQ_PERCPU_FAST_CPU && !reg_threads_off ? b->base : NULL;
+
+	__atomic_store_n(&b->fast_base, fb, __ATOMIC_RELAXED);
+}
+
+static void reg_add(struct rseq_percpu_base *b)
+{
+	pthread_mutex_lock(&reg_lock);
+	b->reg_prev = NULL;
+	b->reg_next = reg_head;
+	if (reg_head)
+		reg_head->reg_prev = b;
+	reg_head = b;
+	reg_set_fast(b);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static void reg_del(struct rseq_percpu_base *b)
+{
+	pthread_mutex_lock(&reg_lock);
+	if (b->reg_prev)
+		b->reg_prev->reg_next = b->reg_next;
+	else if (reg_head == b)
+		reg_head = b->reg_next;
+	if (b->reg_next)
+		b->reg_next->reg_prev = b->reg_prev;
+	b->reg_prev = b->reg_next = NULL;
+	__atomic_store_n(&b->fast_base, NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/*
+ * The calling thread's flag and the count.  Only the thread itself must
+ * see that it is disabled, and it does: it cleared fast_base everywhere
+ * (or found it cleared) before it returns from here, in program order.
+ */
+static void set_thread_off(int off)
+{
+	pthread_mutex_lock(&reg_lock);
+	if (off != rseq_percpu_thread_off) {
+		rseq_percpu_thread_off = off;
+		reg_threads_off += off ? 1 : -1;
+		if (reg_threads_off == (off ? 1 : 0))
+			for (struct rseq_percpu_base *b = reg_head; b; b = b->reg_next)
+				reg_set_fast(b);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static pthread_once_t off_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t off_key;
+static int off_key_ok;
+
+/* A thread that exits with rseq disabled no longer counts. */
+static void off_thread_exit(void *arg)
+{
+	(void)arg;
+	set_thread_off(0);
+}
+
+static void off_key_create(void)
+{
+	off_key_ok = !pthread_key_create(&off_key, off_thread_exit);
+}
+
+RSEQKIT_EXPORT void rseq_percpu_thread_disable_rseq(bool off)
+{
+	if (off) {
+		pthread_once(&off_key_once, off_key_create);
+		if (off_key_ok)
+			pthread_setspecific(off_key, (void *)1);
+	}
+	set_thread_off(off ? 1 : 0);
+}
 
 static pthread_once_t percpu_once = PTHREAD_ONCE_INIT;
+
+#define RSEQKIT_PERCPU_MAX_CPUS	8192
+
+/* Highest possible CPU + 1 of the system, and which are possible. */
+static int sys_nr_cpus;
+static unsigned char *sys_possible;
 
 static long sys_membarrier(int cmd, unsigned int flags, int cpu)
 {
@@ -33,7 +128,18 @@ static long sys_membarrier(int cmd, unsigned int flags, int cpu)
 static void percpu_decide(void)
 {
 	const char *e = getenv("RSEQKIT_PERCPU_NO_MEMBARRIER");
+	unsigned char *mask = malloc(RSEQKIT_PERCPU_MAX_CPUS);
 
+	if (mask) {
+		int n = rseq_possible_cpus(mask, RSEQKIT_PERCPU_MAX_CPUS);
+
+		if (n > 0) {
+			sys_nr_cpus = n;
+			sys_possible = mask;
+		} else {
+			free(mask);
+		}
+	}
 	if (!rseq_available())
 		return;
 	if (e && *e && strcmp(e, "0"))
@@ -141,7 +247,7 @@ RSEQKIT_EXPORT int rseq_percpu_slow_index(const struct rseq_percpu_base *b,
 	int cpu;
 
 	*registered = false;
-	if (rseq_percpu_rseq_ok) {
+	if (rseq_percpu_rseq_ok && !rseq_percpu_thread_off) {
 		cpu = rseq_percpu_index(b->mode);
 		if (cpu < 0 && !percpu_register_tried) {
 			percpu_register_tried = 1;
@@ -157,6 +263,22 @@ RSEQKIT_EXPORT int rseq_percpu_slow_index(const struct rseq_percpu_base *b,
 	if (cpu < 0)
 		cpu = 0;
 	return (int)((unsigned int)cpu % (unsigned int)b->nr);
+}
+
+/*
+ * RSEQ_PERCPU_FAST_CPU only when any CPU number the kernel may report
+ * (cpu_id_start: a possible CPU) has an instance in the pool.
+ */
+static int percpu_fast_kind(const struct rseq_percpu_base *b)
+{
+	if (!rseq_percpu_rseq_ok)
+		return RSEQ_PERCPU_FAST_NONE;
+	if (b->mode != RSEQ_PERCPU_CPU_ID || !sys_possible || sys_nr_cpus > b->nr)
+		return RSEQ_PERCPU_FAST_CHECKED;
+	for (int cpu = 0; cpu < sys_nr_cpus; cpu++)
+		if (sys_possible[cpu] && !rseq_mempool_cpu_possible(b->pool, cpu))
+			return RSEQ_PERCPU_FAST_CHECKED;
+	return RSEQ_PERCPU_FAST_CPU;
 }
 
 RSEQKIT_EXPORT int rseq_percpu_base_init(struct rseq_percpu_base *b,
@@ -190,11 +312,15 @@ RSEQKIT_EXPORT int rseq_percpu_base_init(struct rseq_percpu_base *b,
 	b->stride = st.stride;
 	b->nr = st.nr_cpus;
 	b->mode = rseq_mempool_percpu_mode(pool);
+	b->fast = percpu_fast_kind(b);
+	reg_add(b);
 	return 0;
 }
 
 RSEQKIT_EXPORT void rseq_percpu_base_fini(struct rseq_percpu_base *b)
 {
+	if (b->base)
+		reg_del(b);	/* a no-op when it was never added */
 	if (b->base && b->pool)
 		rseq_mempool_percpu_free(b->pool, b->base);
 	if (b->owned_pool)

@@ -162,9 +162,7 @@ rseq_mempool_create(const char *name, size_t item_len,
 		memset(mask, 0, (size_t)top);
 		memset(mask, 1, (size_t)count);
 	}
-	p->possible = realloc(mask, (size_t)top);
-	if (!p->possible)
-		p->possible = mask;
+	p->possible = mask;
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
 	p->item_len = item_len;
 	p->stride = a.stride;

@@ -96,12 +96,13 @@ static void test_preemption(void)
 /* ---------------------------------------------------------------- signal */
 
 #define SIGNAL_ROUNDS	20
+#define SIGNAL_MAX_ROUNDS	400
 
 static volatile sig_atomic_t sig_inside, sig_at_abort, sig_other;
 static sigjmp_buf sig_bail;
 static volatile sig_atomic_t sig_bail_armed;
 static volatile int sig_done, sig_spinning;
-static pid_t spinner_tid;
+static volatile pid_t spinner_tid;
 
 static void on_sigusr1(int sig, siginfo_t *si, void *uc)
 {
@@ -121,12 +122,16 @@ static void on_sigusr1(int sig, siginfo_t *si, void *uc)
 
 static void *signal_spinner(void *arg)
 {
-	unsigned long aborts = 0, bailed = 0;
+	volatile unsigned long aborts = 0, bailed = 0;
+	volatile int rounds;
 
 	(void)arg;
 	spinner_tid = (pid_t)syscall(SYS_gettid);
 	register_or_die();
-	for (int i = 0; i < SIGNAL_ROUNDS; i++) {
+	if (nallowed > 1)
+		abi_pin_self(allowed[0]);	/* the sender runs on another CPU */
+	for (rounds = 0; rounds < SIGNAL_MAX_ROUNDS &&
+			 (rounds < SIGNAL_ROUNDS || sig_at_abort < 5); rounds++) {
 		if (sigsetjmp(sig_bail, 1)) {
 			bailed++;
 			sig_bail_armed = 0;
@@ -140,12 +145,13 @@ static void *signal_spinner(void *arg)
 	}
 	__atomic_store_n(&sig_done, 1, __ATOMIC_RELEASE);
 	printf("signal: %d rounds: %lu aborted, %lu not aborted; handler saw pc at abort %d, "
-	       "inside %d, elsewhere %d\n", SIGNAL_ROUNDS, aborts, bailed,
+	       "inside %d, elsewhere %d\n", rounds, aborts, bailed,
 	       (int)sig_at_abort, (int)sig_inside, (int)sig_other);
-	CHECK_EQ(aborts, SIGNAL_ROUNDS);
+	CHECK_EQ(aborts, rounds);
 	CHECK_EQ(bailed, 0);
 	CHECK_EQ(sig_inside, 0);
-	CHECK((unsigned long)sig_at_abort >= aborts);
+	/* Some aborts may be preemptions; the signals' own are seen here. */
+	CHECK(sig_at_abort > 0);
 	rseq_unregister_current_thread();
 	return NULL;
 }
@@ -163,6 +169,8 @@ static void test_signal(void)
 		CHECK(0);
 		return;
 	}
+	if (nallowed > 1)
+		abi_pin_self(allowed[1]);
 	while (!__atomic_load_n(&sig_spinning, __ATOMIC_ACQUIRE))
 		usleep(100);
 	while (!__atomic_load_n(&sig_done, __ATOMIC_ACQUIRE)) {
@@ -170,6 +178,14 @@ static void test_signal(void)
 		usleep(2000);
 	}
 	pthread_join(th, NULL);
+	{
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		for (int i = 0; i < nallowed; i++)
+			CPU_SET(allowed[i], &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 }
 
 /* ------------------------------------------------------------- migration */
@@ -195,8 +211,17 @@ static void *migrate_spinner(void *arg)
 	for (int i = 0; i < MIGRATE_ROUNDS && !mig_stop; i++) {
 		unsigned int c = 0;
 
+		int target = allowed[(i + 1) % 2], r;
+
 		__atomic_store_n(&mig_round, i, __ATOMIC_RELEASE);
-		mig_result[i] = abi_cs_spin(rseq_get_abi(), &cs_ok, ABI_SPIN_FOREVER);
+		/*
+		 * A preemption on the old CPU (the controller waking up there)
+		 * aborts too: spin again until the thread is on the target.
+		 */
+		do
+			r = abi_cs_spin(rseq_get_abi(), &cs_ok, ABI_SPIN_FOREVER);
+		while (r == 1 && (int)rseq_get_abi()->cpu_id != target && !mig_stop);
+		mig_result[i] = r;
 		mig_cpu_after[i] = (int)rseq_get_abi()->cpu_id;
 		abi_getcpu(&c, NULL);
 		mig_getcpu_after[i] = (int)c;
@@ -229,12 +254,13 @@ static void test_migration(void)
 		cpu_set_t set;
 		double t0;
 
-		while (__atomic_load_n(&mig_round, __ATOMIC_ACQUIRE) < i)
+		while (__atomic_load_n(&mig_round, __ATOMIC_ACQUIRE) < i || !spinner_tid)
 			usleep(100);
 		usleep(3000);	/* let it enter the section */
 		CPU_ZERO(&set);
 		CPU_SET(target, &set);
-		CHECK(sched_setaffinity(spinner_tid, sizeof(set), &set) == 0);
+		CHECK_MSG(sched_setaffinity(spinner_tid, sizeof(set), &set) == 0,
+			  "sched_setaffinity(%d): %s", (int)spinner_tid, strerror(errno));
 		t0 = now_s();
 		while (__atomic_load_n(&mig_returned, __ATOMIC_ACQUIRE) < i &&
 		       now_s() - t0 < 2.0 * (double)test_scale(1))
@@ -242,10 +268,12 @@ static void test_migration(void)
 		if (__atomic_load_n(&mig_returned, __ATOMIC_ACQUIRE) < i) {
 			/* Not aborted by the migration: end the spin with a signal. */
 			bailed++;
+			mig_stop = 1;
 			while (__atomic_load_n(&mig_returned, __ATOMIC_ACQUIRE) < i) {
 				pthread_kill(th, SIGUSR2);
 				usleep(1000);
 			}
+			mig_stop = 0;
 			continue;
 		}
 		if (mig_result[i] == 1) {

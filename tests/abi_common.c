@@ -407,3 +407,38 @@ static uintptr_t abi_ucontext_pc(void *ucv)
 
 /* A spin that lasts "forever" (until the kernel aborts it). */
 #define ABI_SPIN_FOREVER	(~0UL >> 1)
+
+/*
+ * Whether the kernel's rseq debug checks are on (Linux 6.19+: boot
+ * parameter rseq_debug=, or debugfs rseq/debug): 1 on, 0 off, -1 unknown.
+ */
+__attribute__((unused))
+static int abi_rseq_debug(void)
+{
+	char buf[4096];
+	int fd, n, v = -1;
+
+	fd = open("/sys/kernel/debug/rseq/debug", O_RDONLY);
+	if (fd >= 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0)
+			return buf[0] == '1' || buf[0] == 'Y' || buf[0] == 'y';
+	}
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd >= 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			char *p;
+
+			buf[n] = 0;
+			p = strstr(buf, "rseq_debug=");
+			if (p) {
+				p += strlen("rseq_debug=");
+				v = (*p == '1' || *p == 'y' || *p == 'Y' || !strncmp(p, "on", 2));
+			}
+		}
+	}
+	return v;
+}

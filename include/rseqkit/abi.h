@@ -109,6 +109,10 @@ struct rseq_abi {
 	char end[];
 } __attribute__((aligned(4 * sizeof(uint64_t))));
 
+/* struct rseq_abi flags bits the kernel sets (Linux 7.0, read-only). */
+#define RSEQKIT_ABI_FLAG_SLICE_EXT_AVAILABLE	(1U << 4)
+#define RSEQKIT_ABI_FLAG_SLICE_EXT_ENABLED	(1U << 5)
+
 /* Sizes that the ABI's history fixes. */
 #define RSEQKIT_ABI_ORIG_FEATURE_SIZE	20	/* up to and incl. flags */
 #define RSEQKIT_ABI_ORIG_ALLOC_SIZE	32	/* the legacy registration */

@@ -7,6 +7,7 @@
  *   lost     the abort path drops the increment but reports success
  *   syscall  a system call (getppid) inside the critical section
  *   fork     "good" in a forked child and in the parent
+ *   single   "good" in the main thread only (for the gdb test)
  * Exit status: 0 the counters add up, 1 they do not, 77 no rseq here.
  */
 #include <pthread.h>
@@ -20,6 +21,13 @@
 extern const ptrdiff_t __rseq_offset __attribute__((weak));
 extern const unsigned int __rseq_size __attribute__((weak));
 
+#ifndef __x86_64__
+int main(void)
+{
+	puts("cs_prog: x86-64 only");
+	return 77;
+}
+#else
 #define NSLOTS 4096
 struct slot { long v; char pad[56]; } __attribute__((aligned(64)));
 static struct slot counters[NSLOTS];
@@ -156,6 +164,13 @@ int main(int argc, char **argv)
 	rseq_off = __rseq_offset;
 	mode_lost = !strcmp(mode, "lost");
 	mode_syscall = !strcmp(mode, "syscall");
+	if (!strcmp(mode, "single")) {
+		long got;
+		work(iterations);
+		got = total();
+		printf("cs_prog: total %ld, expected %ld\n", got, iterations);
+		return got == iterations ? 0 : 1;
+	}
 	if (!strcmp(mode, "fork")) {
 		pid_t pid = fork();
 		if (pid < 0)
@@ -170,3 +185,4 @@ int main(int argc, char **argv)
 	}
 	return run(threads);
 }
+#endif

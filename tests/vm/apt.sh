@@ -70,7 +70,7 @@ set -- -o "APT::Architecture=$debarch" -o "APT::Architectures=$debarch" \
 	-o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" "$@"
 
 case $cmd in
-update) exec apt-get -q "$@" update ;;
+update) exec flock "$state/lock" apt-get -q "$@" update ;;
 get)    exec apt-get -q "$@" ;;
 cache)  exec apt-cache "$@" ;;
 *) echo "apt.sh: unknown command $cmd" >&2; exit 2 ;;

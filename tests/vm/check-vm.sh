@@ -22,6 +22,8 @@
 #   VM_ONLY           comma-separated test names to run (default all)
 #   VM_SCALE          RSEQKIT_TEST_SCALE inside the guest
 #   VM_PROBE          1 (default): also run tests/vm/probe.c as "vm-probe"
+#   VM_TESTS          1 (default): build and run the suite's tests; 0: the
+#                     probe only (to check a kernel or qemu setting quickly)
 #   VM_VERBOSE        1: copy the whole console to stderr (default: the
 #                     RSEQKIT lines and kernel oopses only)
 #   RSEQKIT_VM_CACHE  download cache (default ~/.cache/rseqkit-vm)
@@ -82,6 +84,7 @@ result() {
 # --- the architecture table -------------------------------------------------
 mem=${VM_MEM:-512}
 accel="-accel tcg,thread=multi"
+defsmp=2
 case $arch in
 x86_64)   debarch=amd64 flavour=amd64 qpkg=qemu-system-x86
 	  qemu=qemu-system-x86_64 qargs="-M pc -cpu max" console=ttyS0 ;;
@@ -100,9 +103,11 @@ riscv64)  debarch=riscv64 flavour=riscv64 qpkg=qemu-system-misc
 s390x)    debarch=s390x flavour=s390x qpkg=qemu-system-misc
 	  qemu=qemu-system-s390x qargs="-M s390-ccw-virtio -cpu max" console=ttysclp0 ;;
 mips64el) debarch=mips64el flavour=5kc-malta qpkg=qemu-system-mips
-	  # Debian's mips64el user space is MIPS64r2: a 5KEc (r1) would SIGILL it
+	  # Debian's mips64el user space is MIPS64r2: a 5KEc (r1) would SIGILL it.
+	  # Malta has no SMP for r2 CPUs: with -smp 2 the kernel dies in
+	  # uhci_check_and_reset_hc (data bus error), so one CPU.
 	  qemu=qemu-system-mips64el qargs="-M malta -cpu MIPS64R2-generic" console=ttyS0
-	  accel="-accel tcg" ;;
+	  accel="-accel tcg" defsmp=1 ;;
 *) echo "check-vm: unknown ARCH '$arch'" >&2; exit 2 ;;
 esac
 
@@ -150,12 +155,17 @@ eval "$tc"
 [ -n "$VM_TC_PATH" ] && PATH=$VM_TC_PATH:$PATH && export PATH
 
 bld=build/$arch
+# one build per architecture at a time (several cells, or several people)
+exec 9> "$root/build/vm/.lock-$arch"
+flock 9
 echo "check-vm: building the tests for $arch with $VM_CC" >&2
-# shellcheck disable=SC2086
-if ! make -s -C "$root" CC="$VM_CC" AR="$VM_AR" BUILD="$bld" EXTRA_CFLAGS=-static \
+# -k: whatever builds still runs; a failed build fails the cell at the end
+build_failed=
+if [ "${VM_TESTS:-1}" = 1 ] &&
+   ! make -k -s -C "$root" CC="$VM_CC" AR="$VM_AR" BUILD="$bld" EXTRA_CFLAGS=-static \
 	LDFLAGS=-static tests > "$out/build.log" 2>&1; then
-	cat "$out/build.log" >&2
-	result FAIL "cross build of the tests failed (build/vm/$cell/build.log)"
+	tail -n 20 "$out/build.log" >&2
+	build_failed="cross build of the tests failed (build/vm/$cell/build.log)"
 fi
 
 stage=$out/root
@@ -171,7 +181,7 @@ if [ "${VM_PROBE:-1}" = 1 ]; then
 		{ cat "$out/probe-build.log" >&2; result FAIL "building the probe failed"; }
 fi
 ntests=0
-for t in "$root/$bld/tests/"*; do
+[ "${VM_TESTS:-1}" = 1 ] && for t in "$root/$bld/tests/"*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	cp "$t" "$stage/tests/"
 	ntests=$((ntests + 1))
@@ -180,6 +190,8 @@ if [ "$ntests" = 0 ] && [ "${VM_PROBE:-1}" != 1 ]; then
 	result FAIL "no test programs in $bld/tests"
 fi
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6n > "$out/initrd.gz"
+
+exec 9>&-
 
 if [ $prepare_only = 1 ]; then
 	echo "check-vm: $cell prepared ($ntests test programs, kernel $kpkg)"
@@ -194,7 +206,7 @@ cmdline="console=$console quiet panic=-1 rseqkit.timeout=${VM_TEST_TIMEOUT:-300}
 [ -n "${VM_SCALE:-}" ] && cmdline="$cmdline rseqkit.scale=$VM_SCALE"
 [ "$kernel" = 7.x ] && [ "${VM_RSEQ_DEBUG:-1}" = 1 ] && cmdline="$cmdline rseq_debug=1"
 [ -n "${KCMDLINE:-}" ] && cmdline="$cmdline $KCMDLINE"
-smp=${VM_SMP:-2}
+smp=${VM_SMP:-$defsmp}
 timeout_s=${VM_TIMEOUT:-900}
 
 # shellcheck disable=SC2086
@@ -206,22 +218,32 @@ t_boot=$(date +%s)
 rm -f "$out/qemu-rc"
 # perl stamps the time at which init first spoke (boot time); it is part of
 # perl-base, which every Debian system has.
-{ timeout -k 10 "$timeout_s" "$@" < /dev/null 2>&1; echo $? > "$out/qemu-rc"; } |
+# On a panic perl stops the VM (some machines halt instead of exiting).
+rm -f "$out/qemu-pid"
+{ timeout -k 10 "$timeout_s" "$@" < /dev/null 2>&1 & echo $! > "$out/qemu-pid"; wait $!; echo $? > "$out/qemu-rc"; } |
 	perl -e '
 		use Time::HiRes qw(time);
 		$| = 1; my $t0 = time; my $seen = 0;
 		open(my $log, ">", $ARGV[0]) or die; select((select($log), $| = 1)[0]);
 		open(my $bt, ">", $ARGV[1]) or die;
-		my $verbose = $ARGV[2];
+		my $verbose = $ARGV[2]; my $pidf = $ARGV[3]; my $panic = 0;
 		while (my $l = <STDIN>) {
 			$l =~ s/\r//g;
 			print $log $l;
 			if (!$seen && $l =~ /RSEQKIT-BOOT/) {
 				printf $bt "%.1f\n", time - $t0; close $bt; $seen = 1;
 			}
+			$l =~ s/\e\[[0-9;?]*[A-Za-z]|\ec//g;	# SeaBIOS clears the screen
+			if (!$panic && $l =~ /Kernel panic|Reboot failed|System halted/) {
+				$panic = 1;
+				$SIG{ALRM} = sub {
+					if (open(my $p, "<", $pidf)) { my $pid = <$p>; chomp $pid; kill("TERM", $pid) if $pid; }
+				};
+				alarm(5);
+			}
 			print STDERR $l if $verbose ||
 				$l =~ /RSEQKIT-(BOOT|RESULT|SUMMARY)|Kernel panic|Oops|BUG:|WARNING:|segfault|Call Trace|Attempted to kill/;
-		}' "$out/console.log" "$out/boot-time" "${VM_VERBOSE:-0}"
+		}' "$out/console.log" "$out/boot-time" "${VM_VERBOSE:-0}" "$out/qemu-pid"
 rc=$(cat "$out/qemu-rc" 2>/dev/null || echo 255)
 boot_s=$(cat "$out/boot-time" 2>/dev/null || true)
 log=$out/console.log
@@ -242,6 +264,9 @@ if [ -z "$release" ]; then
 fi
 if [ -z "$summary" ]; then
 	result FAIL "no summary line (qemu exit $rc; see build/vm/$cell/console.log)"
+fi
+if [ -n "$build_failed" ]; then
+	result FAIL "$build_failed; $summary"
 fi
 if [ "$nfail" != 0 ]; then
 	result FAIL "$nfail failed: $(grep -a 'RSEQKIT-RESULT .* FAIL' "$log" | sed 's/.*RSEQKIT-RESULT //' | tr -d '\r' | head -n 3 | paste -sd ';' -)"

@@ -45,11 +45,35 @@ if [ $stale = 1 ]; then
 	fi
 fi
 
+# The package resolved since the lists were last refreshed (apt-cache is slow
+# without its binary cache, which would cost 50 MB per list).
+current=$kdir/$debarch-$suite-$flavour.current
+plist=$(ls "$lists"/*Packages* 2>/dev/null | head -n 1)
+if [ -s "$current" ] && [ -n "$plist" ] && [ "$current" -nt "$plist" ] &&
+   [ -s "$(cat "$current")/image" ]; then
+	echo "$(cat "$current")/image"
+	exit 0
+fi
+
 # Follow the meta-package's Depends to the package that holds the image:
 # linux-image-FLAVOUR -> linux-image-VERSION-FLAVOUR [-> linux-binary-VERSION-FLAVOUR]
+# One pass over the package list (apt-cache without its binary cache would
+# parse the whole list once per question): "name<TAB>version<TAB>depends".
+index=$(mktemp)
+trap 'rm -f "$index"' EXIT
+for l in "$lists"/*Packages*; do
+	[ -f "$l" ] || continue
+	/usr/lib/apt/apt-helper cat-file "$l"
+	echo
+done | awk '
+	/^Package: / { p = $2 } /^Version: / { v = $2 } /^Depends: / { d = substr($0, 10) }
+	/^$/ { if (p ~ /^linux-(image|binary)-/) print p "\t" v "\t" d; p = v = d = "" }' > "$index"
+field() { # PACKAGE FIELD#: of the highest version
+	awk -F '\t' -v p="$1" '$1 == p { print $2 "\t" $0 }' "$index" | sort -V | tail -n 1 |
+		cut -f "$(($2 + 1))"
+}
 deps_of() {
-	$apt cache show --no-all-versions "$1" 2>/dev/null |
-		sed -n 's/^Depends: //p' | tr ',|' '\n\n' | sed -e 's/^ *//' -e 's/[ (].*//' |
+	field "$1" 3 | tr ',|' '\n\n' | sed -e 's/^ *//' -e 's/[ (].*//' |
 		grep -E '^linux-(image|binary)-' | grep -v -e '-dbg' -e '-unsigned$' || true
 }
 pkg=linux-image-$flavour
@@ -59,24 +83,53 @@ while :; do
 	[ -n "$next" ] || break
 	pkg=$next
 done
-ver=$($apt cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+ver=$(field "$pkg" 2)
 if [ -z "$ver" ]; then
 	log "no kernel package linux-image-$flavour for $debarch in $suite"
 	exit 1
 fi
 
-dir=$kdir/$debarch-$suite-$flavour-$ver
-if [ -s "$dir/image" ]; then
-	echo "$dir/image"
-	exit 0
+# Candidates, newest first: the resolved package, then older builds of the
+# same flavour still in the list (a mirror may lack the newest .deb of an
+# architecture for a while: seen with trixie's ppc64el and s390x 6.12.117).
+kind=${pkg%%-[0-9]*}
+cands=$(awk -F '\t' -v k="$kind" -v f="$flavour" '
+	index($1, k "-") == 1 && substr($1, length($1) - length(f)) == "-" f &&
+	substr($1, length(k) + 2, 1) ~ /[0-9]/ { print $2 "\t" $1 }' "$index" |
+	sort -V -r | head -n 3 | sed 's/\t/=/' | awk -F= '{ print $2 "=" $1 }')
+[ -n "$cands" ] || cands="$pkg=$ver"
+tmp=$kdir/.tmp.$$
+trap 'rm -rf "$tmp" "$index"' EXIT
+got= tried=
+for c in "$pkg=$ver" $cands; do
+	case " $tried " in *" $c "*) continue ;; esac
+	tried="$tried $c"
+	p=${c%%=*} v=${c#*=}
+	dir=$kdir/$debarch-$suite-$flavour-$v
+	if [ -s "$dir/image" ]; then
+		echo "$dir" > "$current"
+		echo "$dir/image"
+		exit 0
+	fi
+	log "downloading $p=$v ($debarch, $suite)"
+	rm -rf "$tmp"
+	mkdir -p "$tmp/x"
+	if (cd "$tmp" && $apt get download "$p=$v" >&2); then
+		got=$c
+		pkg=$p ver=$v
+		break
+	fi
+	log "$p=$v could not be downloaded; trying an older build"
+done
+if [ -z "$got" ]; then
+	d=$(newest_cached)
+	if [ -n "$d" ]; then
+		log "no kernel could be downloaded; using cached $d"
+		echo "$d/image"
+		exit 0
+	fi
+	exit 1
 fi
-
-log "downloading $pkg=$ver ($debarch, $suite)"
-tmp=$dir.tmp.$$
-rm -rf "$tmp"
-mkdir -p "$tmp/x"
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && $apt get download "$pkg=$ver" >&2)
 dpkg-deb -x "$tmp"/*.deb "$tmp/x"
 img=$(find "$tmp/x/boot" "$tmp/x/usr/lib/modules" "$tmp/x/lib/modules" -maxdepth 2 -type f \
 	\( -name 'vmlinuz*' -o -name 'vmlinux*' \) 2>/dev/null | grep -v -e '\.sig$' | head -n 1)
@@ -94,4 +147,5 @@ echo "$pkg=$ver" > "$dir/package"
 # keep the kernel's config when the package has one (for the report)
 cfg=$(find "$tmp/x" -name 'config-*' -type f | head -n 1)
 [ -n "$cfg" ] && mv "$cfg" "$dir/config"
+echo "$dir" > "$current"
 echo "$dir/image"

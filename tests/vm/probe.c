@@ -71,6 +71,23 @@ extern const unsigned int __rseq_size __attribute__((weak));
 
 static struct area own __attribute__((aligned(256)));
 
+static void *thread_pointer(void)
+{
+#if defined(__powerpc64__)
+	void *tp;
+
+	__asm__ ("mr %0, 13" : "=r" (tp));
+	return tp;
+#elif defined(__powerpc__)
+	void *tp;
+
+	__asm__ ("mr %0, 2" : "=r" (tp));
+	return tp;
+#else
+	return __builtin_thread_pointer();
+#endif
+}
+
 static long sys_rseq(void *p, uint32_t len, int flags, uint32_t sig)
 {
 	return syscall(__NR_rseq, p, len, flags, sig);
@@ -141,7 +158,7 @@ int main(void)
 
 		if (!&__rseq_offset || !gsize)
 			test_skip("the C library did not register rseq");
-		a = (volatile struct area *)((char *)__builtin_thread_pointer() + __rseq_offset);
+		a = (volatile struct area *)((char *)thread_pointer() + __rseq_offset);
 		CHECK_MSG((int32_t)a->cpu_id >= 0, "glibc area cpu_id %d", (int32_t)a->cpu_id);
 		CHECK_EQ(a->cpu_id, sched_getcpu());
 		printf("probe: glibc registration: cpu_id %u\n", a->cpu_id);

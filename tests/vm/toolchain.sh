@@ -36,7 +36,17 @@ esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '#include <stdio.h>\n#include <pthread.h>\nint main(void){puts("ok");return 0;}\n' > "$tmp/t.c"
+# the headers init.c and the tests need (gcc -m32 without gcc-multilib
+# lacks <asm/errno.h>, for one)
+cat > "$tmp/t.c" <<'EOF'
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+int main(void) { printf("%d %d\n", EINVAL, (int)SYS_getpid); return 0; }
+EOF
 
 # works CC [AR]: links a static, threaded program for the right machine
 works() {
@@ -64,14 +74,19 @@ emit() { # CC AR PATHDIR
 }
 
 host=$(uname -m)
+# RSEQKIT_VM_PRIVATE_TC=1 goes straight to the private copy (for testing it)
+private=${RSEQKIT_VM_PRIVATE_TC:-0}
 # 1. what is already there
-if [ "$arch" = "$host" ] && works gcc; then
+if [ "$private" = 1 ]; then
+	:
+elif [ "$arch" = "$host" ] && works gcc; then
 	emit gcc ar
 fi
 if [ "$arch" = i386 ] && [ "$host" = x86_64 ] && works "gcc -m32"; then
 	emit "gcc -m32" ar
 fi
 for cc in "$triplet-gcc" "$triplet-gcc-12" "$triplet-gcc-13" "$triplet-gcc-14"; do
+	[ "$private" = 1 ] && break
 	if command -v "$cc" >/dev/null 2>&1 && works "$cc"; then
 		ar=$triplet-ar
 		command -v "$ar" >/dev/null 2>&1 || ar=ar
@@ -87,14 +102,16 @@ fi
 
 # 2. install the Debian package when nothing has to go
 pkg=gcc-$triplet
-if [ "$(id -u)" = 0 ] && [ -z "${RSEQKIT_VM_NO_INSTALL:-}" ]; then
+# the C library's development files are only a Recommends of the compiler
+devpkgs="$pkg libc6-dev-$debarch-cross"
+if [ "$(id -u)" = 0 ] && [ -z "${RSEQKIT_VM_NO_INSTALL:-}" ] && [ "$private" != 1 ]; then
 	if ! apt-cache show "$pkg" >/dev/null 2>&1; then
 		apt-get -q update >&2 || true
 	fi
-	if apt-get -s -q install --no-remove --no-install-recommends "$pkg" >/dev/null 2>&1; then
-		log "installing $pkg"
+	if apt-get -s -q install --no-remove --no-install-recommends $devpkgs >/dev/null 2>&1; then
+		log "installing $devpkgs"
 		DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-remove \
-			--no-install-recommends "$pkg" >&2
+			--no-install-recommends $devpkgs >&2
 		if works "$triplet-gcc"; then
 			emit "$triplet-gcc" "$triplet-ar"
 		fi

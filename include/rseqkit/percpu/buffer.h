@@ -50,7 +50,7 @@ size_t rseq_percpu_buffer_drain_cpu(struct rseq_percpu_buffer *buf, int cpu,
  * Push on this CPU's buffer: the index of the buffer used, or -1 when
  * that buffer is full.
  */
-static inline int rseq_percpu_buffer_push(struct rseq_percpu_buffer *buf,
+RSEQ_PERCPU_INLINE int rseq_percpu_buffer_push(struct rseq_percpu_buffer *buf,
 					  void *ptr)
 {
 	int cpu = rseq_percpu_fast_index(&buf->b);
@@ -73,7 +73,7 @@ static inline int rseq_percpu_buffer_push(struct rseq_percpu_buffer *buf,
 }
 
 /* Pop from this CPU's buffer; NULL when it is empty. */
-static inline void *rseq_percpu_buffer_pop(struct rseq_percpu_buffer *buf)
+RSEQ_PERCPU_INLINE void *rseq_percpu_buffer_pop(struct rseq_percpu_buffer *buf)
 {
 	int cpu = rseq_percpu_fast_index(&buf->b);
 

@@ -53,21 +53,72 @@ size_t rseq_percpu_cache_drain_all(struct rseq_percpu_cache *c);
 int rseq_percpu_cache_get_stats(struct rseq_percpu_cache *c,
 				struct rseq_percpu_cache_stats *st);
 
-/* An object (obj_size bytes, 16-byte aligned), or NULL with errno ENOMEM. */
-static inline void *rseq_percpu_cache_alloc(struct rseq_percpu_cache *c)
-{
-	void *p = rseq_percpu_buffer_pop(&c->buf);
+/*
+ * The fast paths are one critical section each on this CPU's array of
+ * pointers, and nothing else: the structure's fast_base (which is also
+ * the mode check) and stride, cpu_id_start, the count and, to pop, the top
+ * pointer; the section checks that the count (and the top pointer) are
+ * still what was read, and commits the new count.  Anything else -
+ * empty, full, claimed (the count is RSEQ_PERCPU_STOP), aborted, another
+ * mode, a thread without rseq - goes to the out-of-line slow path, which
+ * retries and refills from / drains to the depot in batches.
+ */
 
-	if (rseq_likely(p != NULL))
-		return p;
+/* An object (obj_size bytes, 16-byte aligned), or NULL with errno ENOMEM. */
+RSEQ_PERCPU_INLINE void *rseq_percpu_cache_alloc(struct rseq_percpu_cache *c)
+{
+	char *base = rseq_percpu_fast_base(&c->buf.b);
+
+	if (rseq_likely(base != NULL)) {
+		uint32_t cpu = rseq_cpu_start();
+		struct rseq_percpu_buffer_slot *s = (struct rseq_percpu_buffer_slot *)
+			(base + (size_t)cpu * c->buf.b.stride);
+		/*
+		 * Acquire: a claimer's writes of items[] (released with the
+		 * count) before the read of items[n - 1].  On x86 (TSO) loads
+		 * are not reordered with loads and the address depends on n:
+		 * a plain load, with no compiler barrier (which would make
+		 * the compiler load rseq_offset again for the section).
+		 */
+#if defined(__x86_64__) || defined(__i386__)
+		intptr_t n = RSEQ_READ_ONCE(s->h.word);
+#else
+		intptr_t n = rseq_smp_load_acquire(&s->h.word);
+#endif
+
+		/* n < 1 (empty, or STOP while claimed): slow path. */
+		if (rseq_likely(n > 0)) {
+			void *p = RSEQ_READ_ONCE(s->items[n - 1]);
+
+			if (rseq_likely(!rseq_cmpeqv_cmpeqv_storev(RSEQ_MO_RELAXED,
+					RSEQ_PERCPU_CPU_ID, &s->h.word, n,
+					(intptr_t *)&s->items[n - 1], (intptr_t)p,
+					n - 1, (int)cpu)))
+				return p;
+		}
+	}
 	return rseq_percpu_cache_alloc_slow(c);
 }
 
-static inline void rseq_percpu_cache_free(struct rseq_percpu_cache *c,
+RSEQ_PERCPU_INLINE void rseq_percpu_cache_free(struct rseq_percpu_cache *c,
 					  void *obj)
 {
-	if (rseq_likely(rseq_percpu_buffer_push(&c->buf, obj) >= 0))
-		return;
+	char *base = rseq_percpu_fast_base(&c->buf.b);
+
+	if (rseq_likely(base != NULL)) {
+		uint32_t cpu = rseq_cpu_start();
+		struct rseq_percpu_buffer_slot *s = (struct rseq_percpu_buffer_slot *)
+			(base + (size_t)cpu * c->buf.b.stride);
+		intptr_t n = RSEQ_READ_ONCE(s->h.word);
+
+		/* One unsigned compare: full, or STOP (-1) while claimed. */
+		if (rseq_likely((uintptr_t)n < (uintptr_t)c->buf.capacity) &&
+		    rseq_likely(!rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE,
+				RSEQ_PERCPU_CPU_ID, &s->h.word, n,
+				(intptr_t *)&s->items[n], (intptr_t)obj,
+				n + 1, (int)cpu)))
+			return;
+	}
 	rseq_percpu_cache_free_slow(c, obj);
 }
 

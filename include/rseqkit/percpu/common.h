@@ -28,6 +28,9 @@ extern "C" {
  * The value a claimer stores in a slot's key word: no critical section
  * ever stores it, and every critical section fails its comparison on it.
  */
+/* The structures' fast paths: always inlined into the caller. */
+#define RSEQ_PERCPU_INLINE	static inline __attribute__((always_inline))
+
 #define RSEQ_PERCPU_STOP	((intptr_t)-1)
 
 /*
@@ -38,6 +41,18 @@ extern "C" {
  * structure exists; never changes afterwards.
  */
 extern int rseq_percpu_rseq_ok;
+
+/* Per thread: non-zero when rseq_percpu_thread_disable_rseq(true) ran. */
+extern __thread int rseq_percpu_thread_off
+	__attribute__((tls_model("initial-exec")));
+
+/*
+ * Make the calling thread take the non-rseq (claim / atomic) paths of
+ * every structure (true), or the fast paths again (false).  For a thread
+ * that must not run critical sections (a debugger or an emulator that
+ * cannot restart them) and for tests of mixed processes.
+ */
+void rseq_percpu_thread_disable_rseq(bool off);
 
 /*
  * Decide the mode (idempotent; every *_create() calls it).  Set
@@ -56,17 +71,51 @@ struct rseq_percpu_slot {
 	intptr_t remote;	/* lock among claimers; rseq never touches it */
 };
 
+/*
+ * rseq_percpu_base.fast: which fast path a structure's operations take,
+ * fixed at creation.  RSEQ_PERCPU_FAST_CPU is the common case: rseq mode,
+ * indexed by CPU number, and every CPU number the kernel can report has an
+ * instance, so the index is rseq_cpu_start() (always a possible CPU)
+ * without a range check, and the critical section's own comparison of
+ * cpu_id with it stands for the "registered?" check (cpu_id is negative
+ * when the thread has no working registration: the section aborts, and
+ * the slow path sorts it out).
+ */
+#define RSEQ_PERCPU_FAST_CPU	 0	/* as above */
+#define RSEQ_PERCPU_FAST_CHECKED 1	/* rseq mode, index checked (mm_cid,
+					   or a pool without every CPU) */
+#define RSEQ_PERCPU_FAST_NONE	 2	/* atomic mode: no critical sections */
+
 /* A structure's view of its per-CPU item. */
 struct rseq_percpu_base {
-	char *base;		/* CPU 0's instance */
+	/*
+	 * 'base' while the plain fast path may be taken: the structure is
+	 * RSEQ_PERCPU_FAST_CPU and no thread has rseq disabled
+	 * (rseq_percpu_thread_disable_rseq() clears it in every structure
+	 * while one has, under a global lock); NULL otherwise.  One load
+	 * is both the mode check and the base address.
+	 */
+	char *fast_base;
 	size_t stride;
+	char *base;		/* CPU 0's instance */
 	int nr;			/* instances: indexes 0 .. nr - 1 */
 	enum rseq_percpu_mode mode;
+	int fast;		/* RSEQ_PERCPU_FAST_* */
 	struct rseq_mempool *pool;
 	void *owned_pool;	/* the pool, when the structure created it */
+	struct rseq_percpu_base *reg_prev, *reg_next;	/* all structures */
 };
 
-static inline void *rseq_percpu_slot_of(const struct rseq_percpu_base *b,
+/*
+ * The base for the plain fast path (index rseq_cpu_start(), sections of
+ * the RSEQ_PERCPU_CPU_ID kind), or NULL: take rseq_percpu_fast_index().
+ */
+RSEQ_PERCPU_INLINE char *rseq_percpu_fast_base(const struct rseq_percpu_base *b)
+{
+	return __atomic_load_n(&b->fast_base, __ATOMIC_RELAXED);
+}
+
+RSEQ_PERCPU_INLINE void *rseq_percpu_slot_of(const struct rseq_percpu_base *b,
 					int cpu)
 {
 	return b->base + (size_t)cpu * b->stride;
@@ -76,7 +125,7 @@ static inline void *rseq_percpu_slot_of(const struct rseq_percpu_base *b,
  * The index this thread's critical sections use, or -1 when it has no
  * working registration.  (The section itself validates it.)
  */
-static inline int rseq_percpu_index(enum rseq_percpu_mode mode)
+RSEQ_PERCPU_INLINE int rseq_percpu_index(enum rseq_percpu_mode mode)
 {
 	int cpu = rseq_current_cpu_raw();
 
@@ -89,11 +138,11 @@ static inline int rseq_percpu_index(enum rseq_percpu_mode mode)
  * The fast-path index, or -1 for the slow path: atomic mode, no
  * registration, or an index outside the structure.
  */
-static inline int rseq_percpu_fast_index(const struct rseq_percpu_base *b)
+RSEQ_PERCPU_INLINE int rseq_percpu_fast_index(const struct rseq_percpu_base *b)
 {
 	int cpu;
 
-	if (rseq_unlikely(!rseq_percpu_rseq_ok))
+	if (rseq_unlikely(!rseq_percpu_rseq_ok || rseq_percpu_thread_off))
 		return -1;
 	cpu = rseq_percpu_index(b->mode);
 	if (rseq_unlikely((unsigned int)cpu >= (unsigned int)b->nr))

@@ -40,8 +40,9 @@ intptr_t rseq_percpu_counter_read_reset(struct rseq_percpu_counter *c, int cpu);
 /* Reset every slot; returns the total taken away. */
 intptr_t rseq_percpu_counter_reset(struct rseq_percpu_counter *c);
 
-static inline void rseq_percpu_counter_add(struct rseq_percpu_counter *c,
-					   intptr_t v)
+/* The add of other structures' kinds, and of threads with rseq off. */
+RSEQ_PERCPU_INLINE void rseq_percpu_counter_add_checked(struct rseq_percpu_counter *c,
+						   intptr_t v)
 {
 	int cpu = rseq_percpu_fast_index(&c->b);
 
@@ -55,7 +56,32 @@ static inline void rseq_percpu_counter_add(struct rseq_percpu_counter *c,
 	rseq_percpu_counter_add_slow(c, v);
 }
 
-static inline void rseq_percpu_counter_inc(struct rseq_percpu_counter *c)
+/*
+ * The fast path is the raw per-CPU add plus two loads (the structure's
+ * fast_base, which is also the mode check, and its stride): cpu_id_start,
+ * one rseq_addv (whose comparison of cpu_id with it also rejects
+ * unregistered threads), and the slow path on abort.
+ */
+RSEQ_PERCPU_INLINE void rseq_percpu_counter_add(struct rseq_percpu_counter *c,
+					   intptr_t v)
+{
+	char *base = rseq_percpu_fast_base(&c->b);
+
+	if (rseq_likely(base != NULL)) {
+		uint32_t cpu = rseq_cpu_start();
+		struct rseq_percpu_counter_slot *s = (struct rseq_percpu_counter_slot *)
+			(base + (size_t)cpu * c->b.stride);
+
+		if (rseq_likely(!rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+					   &s->count, v, (int)cpu)))
+			return;
+		rseq_percpu_counter_add_slow(c, v);
+		return;
+	}
+	rseq_percpu_counter_add_checked(c, v);
+}
+
+RSEQ_PERCPU_INLINE void rseq_percpu_counter_inc(struct rseq_percpu_counter *c)
 {
 	rseq_percpu_counter_add(c, 1);
 }

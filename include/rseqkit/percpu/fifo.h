@@ -44,7 +44,7 @@ int rseq_percpu_fifo_pop_slow(struct rseq_percpu_fifo *f, void *out);
 /* Pop the oldest record of CPU 'cpu''s FIFO (remote): 0, or -1 if empty. */
 int rseq_percpu_fifo_pop_cpu(struct rseq_percpu_fifo *f, int cpu, void *out);
 
-static inline char *rseq_percpu_fifo_rec(const struct rseq_percpu_fifo *f,
+RSEQ_PERCPU_INLINE char *rseq_percpu_fifo_rec(const struct rseq_percpu_fifo *f,
 					 struct rseq_percpu_fifo_slot *s,
 					 intptr_t i)
 {
@@ -55,7 +55,7 @@ static inline char *rseq_percpu_fifo_rec(const struct rseq_percpu_fifo *f,
  * Append a copy of rec (rec_size bytes)
  * to this CPU's FIFO: the index used, or -1 when that FIFO is full.
  */
-static inline int rseq_percpu_fifo_push(struct rseq_percpu_fifo *f,
+RSEQ_PERCPU_INLINE int rseq_percpu_fifo_push(struct rseq_percpu_fifo *f,
 					const void *rec)
 {
 	int cpu = rseq_percpu_fast_index(&f->b);
@@ -83,7 +83,7 @@ static inline int rseq_percpu_fifo_push(struct rseq_percpu_fifo *f,
 }
 
 /* Copy out and remove the oldest record of this CPU's FIFO: 0, or -1 if empty. */
-static inline int rseq_percpu_fifo_pop(struct rseq_percpu_fifo *f, void *out)
+RSEQ_PERCPU_INLINE int rseq_percpu_fifo_pop(struct rseq_percpu_fifo *f, void *out)
 {
 	int cpu = rseq_percpu_fast_index(&f->b);
 

@@ -29,7 +29,7 @@ int rseq_percpu_lock_slow(struct rseq_percpu_lock *l);
 int rseq_percpu_lock_cpu(struct rseq_percpu_lock *l, int cpu);
 
 /* Take this CPU's lock; returns the index of the lock taken. */
-static inline int rseq_percpu_lock(struct rseq_percpu_lock *l)
+RSEQ_PERCPU_INLINE int rseq_percpu_lock(struct rseq_percpu_lock *l)
 {
 	int cpu = rseq_percpu_fast_index(&l->b);
 
@@ -45,7 +45,7 @@ static inline int rseq_percpu_lock(struct rseq_percpu_lock *l)
 	return rseq_percpu_lock_slow(l);
 }
 
-static inline void rseq_percpu_unlock(struct rseq_percpu_lock *l, int cpu)
+RSEQ_PERCPU_INLINE void rseq_percpu_unlock(struct rseq_percpu_lock *l, int cpu)
 {
 	struct rseq_percpu_slot *s = rseq_percpu_slot_of(&l->b, cpu);
 

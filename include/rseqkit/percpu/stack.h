@@ -40,7 +40,7 @@ struct rseq_percpu_node *rseq_percpu_stack_pop_all_cpu(struct rseq_percpu_stack 
 struct rseq_percpu_node *rseq_percpu_stack_terminate(intptr_t head);
 
 /* Push on this CPU's stack; returns the index of the stack used. */
-static inline int rseq_percpu_stack_push(struct rseq_percpu_stack *s,
+RSEQ_PERCPU_INLINE int rseq_percpu_stack_push(struct rseq_percpu_stack *s,
 					 struct rseq_percpu_node *node)
 {
 	int cpu = rseq_percpu_fast_index(&s->b);
@@ -59,7 +59,7 @@ static inline int rseq_percpu_stack_push(struct rseq_percpu_stack *s,
 }
 
 /* Pop from this CPU's stack; NULL when it is empty. */
-static inline struct rseq_percpu_node *rseq_percpu_stack_pop(struct rseq_percpu_stack *s)
+RSEQ_PERCPU_INLINE struct rseq_percpu_node *rseq_percpu_stack_pop(struct rseq_percpu_stack *s)
 {
 	int cpu = rseq_percpu_fast_index(&s->b);
 
@@ -80,7 +80,7 @@ static inline struct rseq_percpu_node *rseq_percpu_stack_pop(struct rseq_percpu_
 }
 
 /* Take this CPU's whole stack (NULL-terminated list, top first). */
-static inline struct rseq_percpu_node *rseq_percpu_stack_pop_all(struct rseq_percpu_stack *s)
+RSEQ_PERCPU_INLINE struct rseq_percpu_node *rseq_percpu_stack_pop_all(struct rseq_percpu_stack *s)
 {
 	for (;;) {
 		bool reg;

@@ -10,13 +10,13 @@
  *   __rseq_cs:           3: descriptor {0, 0, 1f, 2f - 1f, 4f}
  *   __rseq_cs_ptr_array: &3b
  *   .text:   adrp/add the descriptor, str into rseq_abi.rseq_cs
- *            1: ldr/cmp the index, b.ne 4f ... commit store  2:
+ *            1: ldr/cmp the index, b.ne <C abort label> ... commit store  2:
  *   __rseq_failure:  brk #0x45e0 (the signature)  4: b <C abort label>
  *
  * Scratch registers: x9, x10, x11 (declared clobbered; no value in them
- * lives across an injection point).  Conditional branches reach the abort
- * handler in __rseq_failure directly: b.cond spans +-1 MiB, more than the
- * distance from any .text of a normal program to that section.
+ * lives across an injection point).  No branch in .text targets
+ * __rseq_failure (b.cond spans only +-1 MiB): the index check branches to
+ * the C abort label (see RSEQ_ASM_CMP_CPU_ID).
  */
 #ifndef RSEQKIT_ARCH_AARCH64_H
 #define RSEQKIT_ARCH_AARCH64_H
@@ -94,12 +94,19 @@ static inline void *rseq_thread_pointer(void)
 		__rseq_str(RSEQ_A64_RSEQ_CS_OFFSET) "]\n\t"			\
 	__rseq_str(label) ":\n\t"
 
-/* Abort unless the index at 'offset' (cpu_id or mm_cid) equals %[cpu_id]. */
+/*
+ * Abort unless the index at 'offset' (cpu_id or mm_cid) equals %[cpu_id].
+ * The branch goes straight to the C abort label, where the abort handler
+ * (abort_label) would lead: it stays within the function, whatever the
+ * distance to __rseq_failure, and is recorded as an exit point of the
+ * section that starts at 1 (RSEQ_ASM_OP_BEGIN's start label, just before).
+ */
 #define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)				\
 	RSEQ_INJECT_ASM(2)							\
+	RSEQ_ASM_DEFINE_EXIT_POINT(1b, %l[abort])				\
 	"ldr " RSEQ_A64_T0W ", [%[rseq_abi], #" __rseq_str(offset) "]\n\t"	\
 	"cmp " RSEQ_A64_T0W ", %w[cpu_id]\n\t"					\
-	"b.ne " __rseq_str(abort_label) "\n\t"
+	"b.ne %l[abort]\n\t"
 
 /*
  * Word helpers, 'ptr' a register operand holding the address:

@@ -11,8 +11,10 @@
  *
  * Injection points (RSEQ_INJECT_ASM): 1 before arming, 2 at the start,
  * 3 after the index check, 4 after the first comparison, 5 before the
- * commit of two-step operations, 6 after the copy loop.  The scratch
- * registers x9-x11 hold no value across an injection point.
+ * commit of two-step operations, 6 after the copy loop, as on x86.  The
+ * scratch registers x9-x11 may hold a live value at point 4 of
+ * rseq_offset_deref_addv: RSEQ_INJECT_ASM must use other registers
+ * (named in RSEQ_INJECT_CLOBBER).
  */
 
 /* Operands every section uses (see RSEQ_ASM_STORE_RSEQ_CS, _CMP_CPU_ID). */
@@ -101,7 +103,6 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_addv)(intptr_t *v, intptr_t count, int cpu)
 		RSEQ_INJECT_ASM(3)
 		RSEQ_ASM_LOAD_WORD(RSEQ_A64_T0, "%[v]")
 		"add " RSEQ_A64_T0 ", " RSEQ_A64_T0 ", %[count]\n\t"
-		RSEQ_INJECT_ASM(4)
 		RSEQ_A64_COMMIT(RSEQ_A64_T0, "%[v]")
 		RSEQ_ASM_OP_END
 		: /* no outputs with asm goto */

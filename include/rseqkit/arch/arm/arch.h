@@ -14,13 +14,14 @@
  *   __rseq_cs:           3: descriptor {0, 0, 1f, 2f - 1f, 4f}
  *   __rseq_cs_ptr_array: &3b
  *   .text:   movw/movt the descriptor address, str into rseq_abi.rseq_cs
- *            1: ldr/cmp the index, bne 4f ... commit store  2:
+ *            1: ldr/cmp the index, bne <C abort label> ... commit store  2:
  *   __rseq_failure:  udf #24035 (the signature)  4: b <C abort label>
  *
  * Scratch registers: r12 (ip) and r14 (lr), declared clobbered; no value
  * in them lives across an injection point.  The frame pointer (r7 in
- * Thumb, r11 in ARM code) is never touched.  Conditional branches reach
- * the abort handler in __rseq_failure directly (+-1 MiB in Thumb-2).
+ * Thumb, r11 in ARM code) is never touched.  No branch in .text targets
+ * __rseq_failure (a Thumb-2 conditional branch spans only +-1 MiB): the
+ * index check branches to the C abort label (see RSEQ_ASM_CMP_CPU_ID).
  */
 #ifndef RSEQKIT_ARCH_ARM_H
 #define RSEQKIT_ARCH_ARM_H
@@ -138,12 +139,19 @@ static inline void *rseq_thread_pointer(void)
 		__rseq_str(RSEQ_ARM_RSEQ_CS_OFFSET) "]\n\t"			\
 	__rseq_str(label) ":\n\t"
 
-/* Abort unless the index at 'offset' (cpu_id or mm_cid) equals %[cpu_id]. */
+/*
+ * Abort unless the index at 'offset' (cpu_id or mm_cid) equals %[cpu_id].
+ * The branch goes straight to the C abort label, where the abort handler
+ * (abort_label) would lead: it stays within the function, whatever the
+ * distance to __rseq_failure, and is recorded as an exit point of the
+ * section that starts at 1 (RSEQ_ASM_OP_BEGIN's start label, just before).
+ */
 #define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)				\
 	RSEQ_INJECT_ASM(2)							\
+	RSEQ_ASM_DEFINE_EXIT_POINT(1b, %l[abort])				\
 	"ldr " RSEQ_ARM_T0 ", [%[rseq_abi], #" __rseq_str(offset) "]\n\t"	\
 	"cmp " RSEQ_ARM_T0 ", %[cpu_id]\n\t"					\
-	"bne " __rseq_str(abort_label) "\n\t"
+	"bne %l[abort]\n\t"
 
 /*
  * Word helpers, 'ptr' a register operand holding the address:

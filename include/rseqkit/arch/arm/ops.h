@@ -12,8 +12,11 @@
  *
  * Injection points (RSEQ_INJECT_ASM): 1 before arming, 2 at the start,
  * 3 after the index check, 4 after the first comparison, 5 before the
- * commit of two-step operations, 6 after the copy loop.  The scratch
- * registers ip and lr hold no value across an injection point.
+ * commit of two-step operations, 6 after the copy loop, as on x86.  The
+ * scratch register ip may hold a live value at point 4 of
+ * rseq_offset_deref_addv; lr holds none at any point, so RSEQ_INJECT_ASM
+ * may use lr (registers are scarce: the copy takes 8 inputs) or other
+ * registers named in RSEQ_INJECT_CLOBBER.
  */
 
 /* Operands every section uses (see RSEQ_ASM_STORE_RSEQ_CS, _CMP_CPU_ID). */
@@ -29,6 +32,28 @@
 # define RSEQ_ARM_COMMIT(val, ptr)	RSEQ_ASM_STORE_WORD(val, ptr)
 #endif
 
+/*
+ * gcc counts an asm goto as a single instruction when it places literal
+ * pools and picks branch encodings (final.cc, get_attr_length_1: an
+ * ordinary asm counts one instruction per line), so a function with many
+ * critical sections gets pools out of reach ("offset out of range").  An
+ * asm between .if 0 and .endif emits nothing and counts as one instruction
+ * per line: one goes right before each section, with at least as many
+ * lines as the section has instructions in .text (10 to 30 here), plus
+ * the text of the six injection points (which may name the operands of
+ * RSEQ_INJECT_INPUT, given to it too).
+ */
+#define RSEQ_ARM_LINES_8	"\n\n\n\n\n\n\n\n"
+#define RSEQ_ARM_LINES_24	RSEQ_ARM_LINES_8 RSEQ_ARM_LINES_8 RSEQ_ARM_LINES_8
+#define RSEQ_ARM_LINES_40	RSEQ_ARM_LINES_24 RSEQ_ARM_LINES_8 RSEQ_ARM_LINES_8
+#define RSEQ_ARM_ASM_GOTO(lines, tmpl, ...)				\
+	__asm__ __volatile__ (".if 0\n\t" lines			\
+		RSEQ_INJECT_ASM(1) RSEQ_INJECT_ASM(2) RSEQ_INJECT_ASM(3)	\
+		RSEQ_INJECT_ASM(4) RSEQ_INJECT_ASM(5) RSEQ_INJECT_ASM(6)	\
+		"\n\t.endif\n\t"						\
+		: : "i" (0) RSEQ_INJECT_INPUT);				\
+	__asm__ __volatile__ goto (tmpl : __VA_ARGS__)
+
 #if defined(RSEQ_TEMPLATE_MO_RELAXED)
 
 /* if (*v == expect) *v = newv; */
@@ -38,7 +63,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_storev)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(9)
 
-	__asm__ __volatile__ goto (
+	RSEQ_ARM_ASM_GOTO(RSEQ_ARM_LINES_24,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_ASM_OP_EXIT(cmpfail)
 		RSEQ_INJECT_ASM(3)
@@ -46,7 +71,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_storev)(intptr_t *v, intptr_t expect,
 		RSEQ_INJECT_ASM(4)
 		RSEQ_ARM_COMMIT("%[newv]", "%[v]")
 		RSEQ_ASM_OP_END
-		: /* no outputs with asm goto */
+		, /* no outputs with asm goto */
 		: RSEQ_ARM_COMMON_INPUTS(cpu),
 		  [v]		"r" (v),
 		  [expect]	"r" (expect),
@@ -68,7 +93,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpnev_storeoffp_load)(intptr_t *v,
 {
 	RSEQ_INJECT_C(9)
 
-	__asm__ __volatile__ goto (
+	RSEQ_ARM_ASM_GOTO(RSEQ_ARM_LINES_24,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_ASM_OP_EXIT(cmpfail)
 		RSEQ_INJECT_ASM(3)
@@ -79,7 +104,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpnev_storeoffp_load)(intptr_t *v,
 		"ldr " RSEQ_ARM_T0 ", [" RSEQ_ARM_T0 ", %[voffp]]\n\t"
 		RSEQ_ARM_COMMIT(RSEQ_ARM_T0, "%[v]")
 		RSEQ_ASM_OP_END
-		: /* no outputs with asm goto */
+		, /* no outputs with asm goto */
 		: RSEQ_ARM_COMMON_INPUTS(cpu),
 		  [v]		"r" (v),
 		  [expectnot]	"r" (expectnot),
@@ -98,15 +123,14 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_addv)(intptr_t *v, intptr_t count, int cpu)
 {
 	RSEQ_INJECT_C(9)
 
-	__asm__ __volatile__ goto (
+	RSEQ_ARM_ASM_GOTO(RSEQ_ARM_LINES_24,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_INJECT_ASM(3)
 		RSEQ_ASM_LOAD_WORD(RSEQ_ARM_T0, "%[v]")
 		"add " RSEQ_ARM_T0 ", " RSEQ_ARM_T0 ", %[count]\n\t"
-		RSEQ_INJECT_ASM(4)
 		RSEQ_ARM_COMMIT(RSEQ_ARM_T0, "%[v]")
 		RSEQ_ASM_OP_END
-		: /* no outputs with asm goto */
+		, /* no outputs with asm goto */
 		: RSEQ_ARM_COMMON_INPUTS(cpu),
 		  [v]		"r" (v),
 		  [count]	"r" (count)
@@ -125,7 +149,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_offset_deref_addv)(intptr_t *ptr, long off,
 {
 	RSEQ_INJECT_C(9)
 
-	__asm__ __volatile__ goto (
+	RSEQ_ARM_ASM_GOTO(RSEQ_ARM_LINES_24,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_INJECT_ASM(3)
 		RSEQ_ASM_LOAD_WORD(RSEQ_ARM_T0, "%[ptr]")
@@ -135,7 +159,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_offset_deref_addv)(intptr_t *ptr, long off,
 		RSEQ_INJECT_ASM(4)
 		RSEQ_ARM_COMMIT(RSEQ_ARM_T1, RSEQ_ARM_T0)
 		RSEQ_ASM_OP_END
-		: /* no outputs with asm goto */
+		, /* no outputs with asm goto */
 		: RSEQ_ARM_COMMON_INPUTS(cpu),
 		  [ptr]		"r" (ptr),
 		  [off]		"r" (off),
@@ -155,7 +179,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_cmpeqv_storev)(intptr_t *v,
 {
 	RSEQ_INJECT_C(9)
 
-	__asm__ __volatile__ goto (
+	RSEQ_ARM_ASM_GOTO(RSEQ_ARM_LINES_24,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_ASM_OP_EXIT(cmpfail)
 		RSEQ_INJECT_ASM(3)
@@ -165,7 +189,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_cmpeqv_storev)(intptr_t *v,
 		RSEQ_INJECT_ASM(5)
 		RSEQ_ARM_COMMIT("%[newv]", "%[v]")
 		RSEQ_ASM_OP_END
-		: /* no outputs with asm goto */
+		, /* no outputs with asm goto */
 		: RSEQ_ARM_COMMON_INPUTS(cpu),
 		  [v]		"r" (v),
 		  [expect]	"r" (expect),
@@ -189,7 +213,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_trystorev_storev)(intptr_t *v,
 {
 	RSEQ_INJECT_C(9)
 
-	__asm__ __volatile__ goto (
+	RSEQ_ARM_ASM_GOTO(RSEQ_ARM_LINES_24,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_ASM_OP_EXIT(cmpfail)
 		RSEQ_INJECT_ASM(3)
@@ -199,7 +223,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_trystorev_storev)(intptr_t *v,
 		RSEQ_INJECT_ASM(5)
 		RSEQ_ARM_COMMIT("%[newv]", "%[v]")
 		RSEQ_ASM_OP_END
-		: /* no outputs with asm goto */
+		, /* no outputs with asm goto */
 		: RSEQ_ARM_COMMON_INPUTS(cpu),
 		  [v]		"r" (v),
 		  [expect]	"r" (expect),
@@ -226,7 +250,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_trymemcpy_storev)(intptr_t *v,
 {
 	RSEQ_INJECT_C(9)
 
-	__asm__ __volatile__ goto (
+	RSEQ_ARM_ASM_GOTO(RSEQ_ARM_LINES_40,
 		RSEQ_ASM_OP_BEGIN
 		RSEQ_ASM_OP_EXIT(cmpfail)
 		RSEQ_INJECT_ASM(3)
@@ -255,7 +279,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_trymemcpy_storev)(intptr_t *v,
 		RSEQ_INJECT_ASM(6)
 		RSEQ_ARM_COMMIT("%[newv]", "%[v]")
 		RSEQ_ASM_OP_END
-		: /* no outputs with asm goto */
+		, /* no outputs with asm goto */
 		: RSEQ_ARM_COMMON_INPUTS(cpu),
 		  [v]		"r" (v),
 		  [expect]	"r" (expect),
@@ -272,3 +296,7 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_cmpeqv_trymemcpy_storev)(intptr_t *v,
 
 #undef RSEQ_ARM_COMMON_INPUTS
 #undef RSEQ_ARM_COMMIT
+#undef RSEQ_ARM_ASM_GOTO
+#undef RSEQ_ARM_LINES_8
+#undef RSEQ_ARM_LINES_24
+#undef RSEQ_ARM_LINES_40

@@ -9,10 +9,12 @@
  *
  * Layout of one critical section (all operations follow it):
  *
- *   .text:   bal 79f (jumps over the descriptor; $31 = 78b)
- *            78:  .balign 32
- *            3:   descriptor {0, 0, 1f, 2f - 1f, 4f}
- *            79:  $12 = $31 + (3b - 78b); store $12 into rseq_abi.rseq_cs
+ *   __rseq_cs:                 3: descriptor {0, 0, 1f, 2f - 1f, 4f}
+ *   __rseq_cs_ptr_array:       &3b
+ *   __rseq_exit_point_array:   {1f, exit} for every early exit
+ *   .text:   bal 79f ($31 = 78b)
+ *            78:  .word 3b - 78b (the descriptor's PC-relative offset)
+ *            79:  $12 = $31 + *(int32_t *)$31; store $12 into rseq_cs
  *            1: (start) compare the index (cpu_id or mm_cid) with 'cpu'
  *               ... loads, compares, at most one trial store ...
  *               final store (the commit)
@@ -20,19 +22,19 @@
  *               the signature as a 4-byte word
  *            4: (abort)  b to the C abort label
  *            89:
- *   __rseq_cs_ptr_array:       &3b
- *   __rseq_exit_point_array:   {1f, exit} for every early exit
  *
- * Why the descriptor and the abort handler sit in the code, unlike the
- * other architectures (in __rseq_cs and __rseq_failure):
+ * Why not "la" of the descriptor, and why the abort handler sits in the
+ * code rather than in __rseq_failure as on the other architectures:
  *  - MIPS before R6 has no PC-relative addressing.  In position-
  *    independent code (the default: Debian builds PIE) "la" of a label
  *    goes through the GOT and $gp, which inline assembly cannot rely on
- *    (gcc keeps the GOT pointer in any register it likes).  bal gives the
- *    PC, and a label difference within one section is a constant.
- *  - Conditional branches reach +-128 KiB only: a handler in another
- *    output section may be out of reach in a large program.
- * The fast path pays two taken branches (bal, b) for it.
+ *    (gcc keeps the GOT pointer in whatever register it likes).  bal gives
+ *    the PC; the offset word is resolved by the static linker
+ *    (R_MIPS_PC32), so the code needs no run-time relocation.
+ *  - Conditional branches reach +-128 KiB only, and "j" is not
+ *    position-independent: a handler in another output section may be out
+ *    of reach in a large program.
+ * The fast path pays two taken branches (bal, b) and one load for it.
  *
  * Scratch registers: $12-$15 (t0-t3 in n64/n32, t4-t7 in o32) and $31,
  * declared clobbered by every operation.  The sections run in the

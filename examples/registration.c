@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registration - register rseq for the calling thread and print who owns
+ * the registration, its size and the feature fields; on failure print the
+ * errno and the library's reason.  Try it three ways:
+ *
+ *   build/examples/registration
+ *   GLIBC_TUNABLES=glibc.pthread.rseq=0 build/examples/registration
+ *   GLIBC_TUNABLES=glibc.pthread.rseq=0 RSEQKIT_REG_SIZE=legacy build/examples/registration
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <rseqkit/rseq.h>
+
+static const char *owner_name(enum rseq_owner owner)
+{
+	switch (owner) {
+	case RSEQ_OWNER_LIBC:
+		return "the C library";
+	case RSEQ_OWNER_RSEQKIT:
+		return "rseqkit";
+	case RSEQ_OWNER_NONE:
+		break;
+	}
+	return "nobody (rseq unavailable)";
+}
+
+int main(void)
+{
+	int ret = rseq_register_current_thread();
+
+	printf("rseq available:       %s\n", rseq_available() ? "yes" : "no");
+	printf("registration owner:   %s\n", owner_name(rseq_registration_owner()));
+	if (ret) {
+		printf("registration failed:  %s\n", strerror(errno));
+		printf("reason:               %s\n", rseq_error_reason());
+		printf("cpu_id:               %d\n", rseq_current_cpu_raw());
+		return 0;	/* a program would now take its fallback path */
+	}
+	printf("registered bytes:     %u%s\n", rseq_registration_size(),
+	       rseq_registration_size() == 32 ? " (the original, legacy size)" : "");
+	printf("active feature size:  %u (rseq_size)\n", rseq_size);
+	printf("kernel feature size:  %u\n", rseq_feature_size);
+	printf("registration flags:   %#x\n", rseq_flags);
+	printf("area offset:          %td from the thread pointer\n", rseq_offset);
+	printf("cpu_id / cpu_id_start: %d / %u\n", rseq_current_cpu_raw(),
+	       rseq_cpu_start());
+	printf("node_id:              %s\n",
+	       rseq_node_id_available() ? "filled by the kernel" : "not filled");
+	printf("mm_cid:               %s\n",
+	       rseq_mm_cid_available() ? "filled by the kernel" : "not filled");
+
+	/* Registration nests: every register needs one unregister. */
+	if (rseq_register_current_thread() || rseq_unregister_current_thread() ||
+	    rseq_unregister_current_thread()) {
+		printf("nested registration failed: %s\n", rseq_error_reason());
+		return 1;
+	}
+	printf("registered after unregistering: %s\n",
+	       rseq_current_thread_registered() ? "yes (the C library keeps it)"
+						: "no");
+	return 0;
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqkit/arch/ppc/arch.h - PowerPC: ppc64le (ELFv2), ppc64 big-endian
+ * (ELFv1 or v2) and 32-bit powerpc: signature, barriers, thread pointer,
+ * and the assembler building blocks every critical section in
+ * arch/ppc/ops.h is made of.  The word size and the descriptor pointer's
+ * place are chosen by macros, as arch/x86 does for i386.
+ *
+ * Included by rseqkit/rseq.h only.
+ *
+ * Layout of one critical section (see arch/x86/arch.h for the picture):
+ *   __rseq_cs:           3: descriptor {0, 0, 1f, 2f - 1f, 4f}
+ *   __rseq_cs_ptr_array: &3b
+ *   .text:   the descriptor address (TOC-relative, pc-relative, or
+ *            absolute), stored into rseq_abi.rseq_cs
+ *            1: lwz/cmpw the index, bne- <C abort label> ... commit  2:
+ *   __rseq_failure:  .long 0x0fe5000b (the signature)  4: b <C abort label>
+ *
+ * Scratch registers: r9, r10, r11, cr0 and cr7 (declared clobbered; no
+ * value in them lives across an injection point); 32-bit PIC code also
+ * uses the link register.
+ */
+#ifndef RSEQKIT_ARCH_PPC_H
+#define RSEQKIT_ARCH_PPC_H
+
+/*
+ * The signature: the word 0x0fe5000b ("twui r5, 0xb", a trap) in the
+ * instruction stream, which is in the process's byte order on PowerPC.
+ */
+#define RSEQ_SIG	0x0fe5000b
+
+#ifdef __NO_LWSYNC__
+# define RSEQ_PPC_LWSYNC	"sync"		/* e500 cores */
+#else
+# define RSEQ_PPC_LWSYNC	"lwsync"
+#endif
+
+#define rseq_smp_mb()	__asm__ __volatile__ ("sync" ::: "memory", "cc")
+#define rseq_smp_lwsync()						\
+	__asm__ __volatile__ (RSEQ_PPC_LWSYNC ::: "memory", "cc")
+#define rseq_smp_rmb()	rseq_smp_lwsync()
+#define rseq_smp_wmb()	rseq_smp_lwsync()
+
+#define rseq_smp_load_acquire(p)					\
+__extension__ ({							\
+	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
+	rseq_smp_lwsync();						\
+	____p1;								\
+})
+
+#define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_lwsync()
+
+#define rseq_smp_store_release(p, v)					\
+do {									\
+	rseq_smp_lwsync();						\
+	RSEQ_WRITE_ONCE(*(p), v);					\
+} while (0)
+
+/*
+ * The thread pointer is r13 (64-bit) or r2 (32-bit).  gcc 12 has no
+ * __builtin_thread_pointer() for PowerPC; an empty asm whose output is
+ * tied to the register reads it without an instruction.
+ */
+static inline void *rseq_thread_pointer(void)
+{
+#ifdef __powerpc64__
+	register void *__rseq_tp __asm__ ("r13");
+#else
+	register void *__rseq_tp __asm__ ("r2");
+#endif
+	__asm__ ("" : "=r" (__rseq_tp));
+	return __rseq_tp;
+}
+
+/* Word size: loads, stores, compares, and the u64 fields of descriptors. */
+#ifdef __powerpc64__
+# define RSEQ_PPC_LL		"ld"		/* load word */
+# define RSEQ_PPC_STL		"std"		/* store word */
+# define RSEQ_PPC_LLX		"ldx"		/* load word, indexed */
+# define RSEQ_PPC_STLX		"stdx"		/* store word, indexed */
+# define RSEQ_PPC_CMPL		"cmpd"		/* compare words */
+# define RSEQ_PPC_CMPLU		"cmpld"		/* compare words, unsigned */
+# define RSEQ_PPC_CMPLUI	"cmpldi"	/* same, with an immediate */
+# define RSEQ_PPC_WSIZE		"8"
+# define RSEQ_PPC_WMASK		"7"
+# define RSEQ_ASM_U64(x)	".quad " x
+# define RSEQ_PPC_RSEQ_CS_OFFSET	8
+#else
+# define RSEQ_PPC_LL		"lwz"
+# define RSEQ_PPC_STL		"stw"
+# define RSEQ_PPC_LLX		"lwzx"
+# define RSEQ_PPC_STLX		"stwx"
+# define RSEQ_PPC_CMPL		"cmpw"
+# define RSEQ_PPC_CMPLU		"cmplw"
+# define RSEQ_PPC_CMPLUI	"cmplwi"
+# define RSEQ_PPC_WSIZE		"4"
+# define RSEQ_PPC_WMASK		"3"
+/* The low word of rseq_abi.rseq_cs holds the pointer; the high one is 0. */
+# ifdef __LITTLE_ENDIAN__
+#  define RSEQ_ASM_U64(x)	".long " x ", 0x0"
+#  define RSEQ_PPC_RSEQ_CS_OFFSET	8
+# else
+#  define RSEQ_ASM_U64(x)	".long 0x0, " x
+#  define RSEQ_PPC_RSEQ_CS_OFFSET	12
+# endif
+#endif
+
+/* Scratch registers of every section (as asm text and as clobbers). */
+#define RSEQ_PPC_T0		"%%r9"
+#define RSEQ_PPC_T1		"%%r10"
+#define RSEQ_PPC_T2		"%%r11"
+#if !defined(__powerpc64__) && defined(__PIC__)
+# define RSEQ_PPC_CLOBBERS	"r9", "r10", "r11", "cr0", "cr7", "lr"
+#else
+# define RSEQ_PPC_CLOBBERS	"r9", "r10", "r11", "cr0", "cr7"
+#endif
+
+/* Emit the descriptor and register it in __rseq_cs_ptr_array. */
+#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
+	".pushsection __rseq_cs, \"aw\"\n\t"					\
+	".balign 32\n\t"							\
+	__rseq_str(label) ":\n\t"						\
+	".long 0x0, 0x0\n\t"			/* version, flags */		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"				\
+	RSEQ_ASM_U64("(" __rseq_str(post_commit_ip) " - "			\
+		     __rseq_str(start_ip) ")") "\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(abort_ip)) "\n\t"				\
+	".popsection\n\t"							\
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
+	RSEQ_ASM_U64(__rseq_str(label) "b") "\n\t"				\
+	".popsection\n\t"
+
+/* Record an exit of the section other than its post-commit address. */
+#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
+	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
+	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"			\
+	RSEQ_ASM_U64(__rseq_str(exit_ip)) "\n\t"			\
+	".popsection\n\t"
+
+/*
+ * The descriptor's address into T0.  64-bit: pc-relative where the code
+ * is (POWER10 -mpcrel: no TOC pointer), else relative to the TOC pointer
+ * r2, which every function that reads rseq_offset (all of them with a
+ * critical section) sets up.  32-bit: absolute, or relative to the
+ * address that bcl 20,31 puts in the link register in PIC code.
+ */
+#if defined(__powerpc64__) && defined(__PCREL__)
+# define RSEQ_PPC_LOAD_ADDR(reg, sym)					\
+	"pla " reg ", " sym "@pcrel\n\t"
+#elif defined(__powerpc64__)
+# define RSEQ_PPC_LOAD_ADDR(reg, sym)					\
+	"addis " reg ", %%r2, " sym "@toc@ha\n\t"			\
+	"addi " reg ", " reg ", " sym "@toc@l\n\t"
+#elif defined(__PIC__)
+# define RSEQ_PPC_LOAD_ADDR(reg, sym)					\
+	"bcl 20, 31, 55f\n\t"						\
+	"55:\n\t"							\
+	"mflr " reg "\n\t"						\
+	"addis " reg ", " reg ", (" sym " - 55b)@ha\n\t"		\
+	"addi " reg ", " reg ", (" sym " - 55b)@l\n\t"
+#else
+# define RSEQ_PPC_LOAD_ADDR(reg, sym)					\
+	"lis " reg ", " sym "@ha\n\t"					\
+	"addi " reg ", " reg ", " sym "@l\n\t"
+#endif
+
+/* Arm the section: the descriptor's address into rseq_cs, then start. */
+#define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
+	RSEQ_INJECT_ASM(1)							\
+	RSEQ_PPC_LOAD_ADDR(RSEQ_PPC_T0, __rseq_str(cs_label))			\
+	RSEQ_PPC_STL " " RSEQ_PPC_T0 ", "					\
+		__rseq_str(RSEQ_PPC_RSEQ_CS_OFFSET) "(%[rseq_abi])\n\t"		\
+	__rseq_str(label) ":\n\t"
+
+/*
+ * Abort unless the index at 'offset' (cpu_id or mm_cid) equals %[cpu_id].
+ * The branch goes straight to the C abort label, where the abort handler
+ * (abort_label) would lead: a conditional branch spans only +-32 KiB, too
+ * little to reach __rseq_failure from every .text.  It is recorded as an
+ * exit point of the section that starts at 1 (RSEQ_ASM_OP_BEGIN's start
+ * label, just before).
+ */
+#define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)				\
+	RSEQ_INJECT_ASM(2)							\
+	RSEQ_ASM_DEFINE_EXIT_POINT(1b, %l[abort])				\
+	"lwz " RSEQ_PPC_T0 ", " __rseq_str(offset) "(%[rseq_abi])\n\t"		\
+	"cmpw %%cr7, " RSEQ_PPC_T0 ", %[cpu_id]\n\t"				\
+	"bne- %%cr7, %l[abort]\n\t"
+
+/*
+ * Word helpers, 'ptr' a base-register operand ("b": never r0) holding
+ * the address: branch to 'label' when *ptr != val (or == val); store;
+ * load.
+ */
+#define RSEQ_ASM_BNE_WORD(ptr, val, label)				\
+	RSEQ_PPC_LL " " RSEQ_PPC_T0 ", 0(" ptr ")\n\t"			\
+	RSEQ_PPC_CMPL " %%cr7, " RSEQ_PPC_T0 ", " val "\n\t"		\
+	"bne- %%cr7, " label "\n\t"
+#define RSEQ_ASM_BEQ_WORD(ptr, val, label)				\
+	RSEQ_PPC_LL " " RSEQ_PPC_T0 ", 0(" ptr ")\n\t"			\
+	RSEQ_PPC_CMPL " %%cr7, " RSEQ_PPC_T0 ", " val "\n\t"		\
+	"beq- %%cr7, " label "\n\t"
+#define RSEQ_ASM_STORE_WORD(val, ptr)					\
+	RSEQ_PPC_STL " " val ", 0(" ptr ")\n\t"
+#define RSEQ_ASM_LOAD_WORD(reg, ptr)					\
+	RSEQ_PPC_LL " " reg ", 0(" ptr ")\n\t"
+
+/*
+ * The abort handler: outside the section, in __rseq_failure, preceded by
+ * the signature (a trap instruction).
+ */
+#define RSEQ_ASM_DEFINE_ABORT(label, abort_label)				\
+	".pushsection __rseq_failure, \"ax\"\n\t"				\
+	".balign 4\n\t"								\
+	".long " __rseq_str(RSEQ_SIG) "\n\t"					\
+	__rseq_str(label) ":\n\t"						\
+	"b %l[" __rseq_str(abort_label) "]\n\t"					\
+	".popsection\n\t"
+
+/* Release ordering before the commit store. */
+#define RSEQ_ASM_RELEASE_FENCE	RSEQ_PPC_LWSYNC "\n\t"
+
+#define RSEQ_ARCH_OPS "ppc/ops.h"
+
+#endif /* RSEQKIT_ARCH_PPC_H */

@@ -1,0 +1,17 @@
+# mk/docs.mk - man pages, examples and their checks.
+#
+#   man/man3/*.3          one page per public function or macro family of
+#                         the core API (.so link pages for the other names)
+#   examples/*.c          built by 'make examples' (generic rule in Makefile)
+#   tests/man_check.sh    every page renders without groff warnings; every
+#                         exported function and rseq.h inline has a page
+#   tests/examples_check.sh  every built example exits 0 in each
+#                         registration mode
+
+# The selftests-style example includes "rseq.h" the way the kernel's
+# selftests do: build it with -Iinclude/rseqkit (overrides the pattern rule).
+$(BUILD)/examples/selftests_compat: examples/selftests_compat.c $(HEADERS) $(LIB_A) | $(BUILD)/examples
+	$(CC) $(ALL_CFLAGS) -Iinclude/rseqkit -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
+
+CHECK_DEPS    += $(EXAMPLES)
+CHECK_SCRIPTS += tests/man_check.sh tests/examples_check.sh

@@ -1,0 +1,1093 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rseqelf.c - bounds-checked reader of the rseq tables of an ELF file.
+ * See rseqelf.h. Written against the ELF gABI; <elf.h> supplies constants.
+ */
+#include "rseqelf.h"
+
+#include <elf.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258
+#endif
+#ifndef SHT_RELR
+#define SHT_RELR 19
+#endif
+#ifndef EF_ARM_BE8
+#define EF_ARM_BE8 0x00800000
+#endif
+
+/* Limits that keep hostile input from costing unbounded memory or time. */
+#define MAX_CS		(1u << 20)
+#define MAX_ISSUES	4096
+
+enum { REL_OK, REL_UNRESOLVED };
+
+struct rrel {
+	uint64_t addr, value;
+	int st;
+};
+
+/* ---- raw reads ------------------------------------------------------ */
+
+static int in_buf(const struct rinspect *ri, uint64_t off, uint64_t n)
+{
+	return off <= ri->len && n <= ri->len - off;
+}
+
+static uint64_t get_un(const struct rinspect *ri, const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned idx = ri->big ? i : n - 1 - i;
+		v = (v << 8) | p[idx];
+	}
+	return v;
+}
+
+/* Reads an n-byte integer at file offset off; 0 when out of bounds. */
+static int rd(const struct rinspect *ri, uint64_t off, unsigned n, uint64_t *v)
+{
+	if (!in_buf(ri, off, n)) {
+		*v = 0;
+		return -1;
+	}
+	*v = get_un(ri, ri->buf + off, n);
+	return 0;
+}
+
+static uint64_t r16(const struct rinspect *ri, uint64_t off)
+{ uint64_t v; rd(ri, off, 2, &v); return v; }
+static uint64_t r32(const struct rinspect *ri, uint64_t off)
+{ uint64_t v; rd(ri, off, 4, &v); return v; }
+static uint64_t raddr(const struct rinspect *ri, uint64_t off)
+{ uint64_t v; rd(ri, off, ri->c64 ? 8 : 4, &v); return v; }
+
+/* A NUL-terminated string at strtab offset, or NULL. */
+static const char *str_at(const struct rinspect *ri, const struct rsec *strtab,
+			  uint64_t idx)
+{
+	if (!strtab || strtab->type == SHT_NOBITS || idx >= strtab->size)
+		return NULL;
+	if (!in_buf(ri, strtab->off, strtab->size))
+		return NULL;
+	const char *s = (const char *)ri->buf + strtab->off + idx;
+	size_t max = strtab->size - idx;
+	if (!memchr(s, 0, max))
+		return NULL;
+	return s;
+}
+
+/* ---- issues --------------------------------------------------------- */
+
+__attribute__((format(printf, 4, 5)))
+static void issue(struct rinspect *ri, int kind, long cs, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (kind == RI_DEFECT)
+		ri->ndefects++;
+	else
+		ri->nwarnings++;
+	if (cs >= 0) {
+		if (kind == RI_DEFECT)
+			ri->cs[cs].ndefects++;
+		else
+			ri->cs[cs].nwarnings++;
+	}
+	if (ri->nissues >= MAX_ISSUES)
+		return;
+	if (ri->nissues % 64 == 0) {
+		struct rissue *n = realloc(ri->issues,
+					   (ri->nissues + 64) * sizeof(*n));
+		if (!n)
+			return;
+		ri->issues = n;
+	}
+	struct rissue *is = &ri->issues[ri->nissues++];
+	is->kind = kind;
+	is->cs = cs;
+	va_start(ap, fmt);
+	vsnprintf(is->msg, sizeof(is->msg), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct rinspect *ri, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ri->error, sizeof(ri->error), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- architecture --------------------------------------------------- */
+
+const char *rinspect_machine_name(uint16_t m)
+{
+	switch (m) {
+	case EM_X86_64: return "x86-64";
+	case EM_386: return "i386";
+	case EM_AARCH64: return "aarch64";
+	case EM_ARM: return "arm";
+	case EM_PPC64: return "ppc64";
+	case EM_PPC: return "ppc";
+	case EM_S390: return "s390";
+	case EM_RISCV: return "riscv";
+	case EM_MIPS: return "mips";
+	case EM_LOONGARCH: return "loongarch";
+	default: return "unknown";
+	}
+}
+
+int rinspect_signature(const struct rinspect *ri, uint8_t out[4])
+{
+	uint32_t v;
+	int code_le = 0;	/* the signature is an instruction in LE code */
+
+	switch (ri->machine) {
+	case EM_X86_64: case EM_386: v = 0x53053053; break;
+	case EM_AARCH64: v = 0xd428bc00; code_le = 1; break;
+	case EM_ARM:
+		v = 0xe7f5def3;
+		/* BE8 and little-endian: instructions little-endian;
+		 * legacy BE32: big-endian like the data. */
+		code_le = !ri->big || (ri->eflags & EF_ARM_BE8);
+		break;
+	case EM_PPC: case EM_PPC64: v = 0x0fe5000b; break;
+	case EM_S390: v = 0xB2FF0FFF; break;
+	case EM_RISCV: v = 0xf1401073; break;
+	case EM_MIPS: v = 0x0350000d; break;
+	case EM_LOONGARCH: v = 0x002a0010; break;
+	default: return 0;
+	}
+	int big = code_le ? 0 : ri->big;
+	for (int i = 0; i < 4; i++)
+		out[i] = big ? (uint8_t)(v >> (24 - 8 * i)) : (uint8_t)(v >> (8 * i));
+	return 1;
+}
+
+struct relkinds { uint32_t relative, abs, abs32, glob_dat; };
+
+static struct relkinds relkinds(uint16_t m)
+{
+	struct relkinds k = { ~0u, ~0u, ~0u, ~0u };
+	switch (m) {
+	case EM_X86_64: k = (struct relkinds){ 8, 1, 10, 6 }; break;
+	case EM_386: k = (struct relkinds){ 8, 1, 1, 6 }; break;
+	case EM_AARCH64: k = (struct relkinds){ 1027, 257, 258, 1025 }; break;
+	case EM_ARM: k = (struct relkinds){ 23, 2, 2, 21 }; break;
+	case EM_PPC64: k = (struct relkinds){ 22, 38, 1, 20 }; break;
+	case EM_PPC: k = (struct relkinds){ 22, 1, 1, 20 }; break;
+	case EM_S390: k = (struct relkinds){ 12, 22, 4, 10 }; break;
+	case EM_RISCV: k = (struct relkinds){ 3, 2, 1, ~0u }; break;
+	case EM_MIPS: k = (struct relkinds){ 3, 18, 2, ~0u }; break;
+	case EM_LOONGARCH: k = (struct relkinds){ 3, 2, 1, ~0u }; break;
+	}
+	return k;
+}
+
+/* ---- address space ------------------------------------------------- */
+
+/* File offset of [addr, addr+n); -1 when not entirely file-backed. */
+static int addr_to_off(const struct rinspect *ri, uint64_t addr, uint64_t n,
+		       uint64_t *off)
+{
+	if (ri->type != ET_REL) {
+		/* program headers first: they describe what is loaded */
+		uint64_t phoff = raddr(ri, ri->c64 ? 32 : 28);
+		uint64_t phent = r16(ri, ri->c64 ? 54 : 42);
+		uint64_t phnum = r16(ri, ri->c64 ? 56 : 44);
+		uint64_t need = ri->c64 ? 56 : 32;
+		if (phoff && phent >= need && in_buf(ri, phoff, phent * phnum)) {
+			for (uint64_t i = 0; i < phnum; i++) {
+				uint64_t p = phoff + i * phent;
+				if (r32(ri, p) != PT_LOAD)
+					continue;
+				uint64_t o, va, fsz;
+				if (ri->c64) {
+					o = raddr(ri, p + 8);
+					va = raddr(ri, p + 16);
+					fsz = raddr(ri, p + 32);
+				} else {
+					o = raddr(ri, p + 4);
+					va = raddr(ri, p + 8);
+					fsz = raddr(ri, p + 16);
+				}
+				if (addr < va || addr - va > fsz ||
+				    n > fsz - (addr - va))
+					continue;
+				uint64_t fo = o + (addr - va);
+				if (fo < o || !in_buf(ri, fo, n))
+					continue;
+				*off = fo;
+				return 0;
+			}
+		}
+	}
+	for (size_t i = 1; i < ri->nsec; i++) {
+		const struct rsec *s = &ri->sec[i];
+		if (!(s->flags & SHF_ALLOC) || s->type == SHT_NOBITS)
+			continue;
+		uint64_t a = ri->secaddr[i];
+		if (addr < a || addr - a > s->size || n > s->size - (addr - a))
+			continue;
+		uint64_t fo = s->off + (addr - a);
+		if (fo < s->off || !in_buf(ri, fo, n))
+			continue;
+		*off = fo;
+		return 0;
+	}
+	return -1;
+}
+
+int rinspect_read(const struct rinspect *ri, uint64_t addr, void *dst, size_t n)
+{
+	uint64_t off;
+	if (addr_to_off(ri, addr, n, &off))
+		return -1;
+	memcpy(dst, ri->buf + off, n);
+	return 0;
+}
+
+int rinspect_in_exec(const struct rinspect *ri, uint64_t addr, uint64_t n)
+{
+	for (size_t i = 0; i < ri->nexec; i++) {
+		const struct rregion *r = &ri->exec[i];
+		if (addr >= r->lo && addr < r->hi && n <= r->hi - addr)
+			return 1;
+	}
+	return 0;
+}
+
+static void add_exec(struct rinspect *ri, uint64_t lo, uint64_t size)
+{
+	if (!size || lo + size < lo)
+		return;
+	if (ri->nexec % 16 == 0) {
+		struct rregion *n = realloc(ri->exec, (ri->nexec + 16) * sizeof(*n));
+		if (!n)
+			return;
+		ri->exec = n;
+	}
+	ri->exec[ri->nexec++] = (struct rregion){ lo, lo + size };
+}
+
+/* ---- headers -------------------------------------------------------- */
+
+static int parse_header(struct rinspect *ri)
+{
+	const uint8_t *b = ri->buf;
+
+	if (ri->len < EI_NIDENT || memcmp(b, ELFMAG, SELFMAG))
+		return fail(ri, "not an ELF file");
+	if (b[EI_CLASS] != ELFCLASS32 && b[EI_CLASS] != ELFCLASS64)
+		return fail(ri, "unknown ELF class %u", b[EI_CLASS]);
+	if (b[EI_DATA] != ELFDATA2LSB && b[EI_DATA] != ELFDATA2MSB)
+		return fail(ri, "unknown ELF byte order %u", b[EI_DATA]);
+	ri->c64 = b[EI_CLASS] == ELFCLASS64;
+	ri->big = b[EI_DATA] == ELFDATA2MSB;
+	if (ri->len < (ri->c64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
+		return fail(ri, "truncated ELF header");
+	ri->type = (uint16_t)r16(ri, 16);
+	ri->machine = (uint16_t)r16(ri, 18);
+	ri->eflags = (uint32_t)r32(ri, ri->c64 ? 48 : 36);
+	return 0;
+}
+
+static int parse_sections(struct rinspect *ri)
+{
+	uint64_t shoff = raddr(ri, ri->c64 ? 40 : 32);
+	uint64_t shent = r16(ri, ri->c64 ? 58 : 46);
+	uint64_t shnum = r16(ri, ri->c64 ? 60 : 48);
+	uint64_t shstrndx = r16(ri, ri->c64 ? 62 : 50);
+	uint64_t need = ri->c64 ? 64 : 40;
+
+	if (!shoff)
+		return fail(ri, "no section header table (cannot locate __rseq_cs)");
+	if (shent < need)
+		return fail(ri, "bad section header entry size %llu",
+			    (unsigned long long)shent);
+	if (!in_buf(ri, shoff, shent))
+		return fail(ri, "section header table outside the file");
+	/* Extended numbering: counts live in section 0. */
+	if (shnum == 0)
+		shnum = ri->c64 ? raddr(ri, shoff + 32) : raddr(ri, shoff + 20);
+	if (shstrndx == SHN_XINDEX)
+		shstrndx = r32(ri, shoff + (ri->c64 ? 40 : 24));
+	if (shnum == 0 || shnum > ri->len / shent ||
+	    !in_buf(ri, shoff, shnum * shent))
+		return fail(ri, "section header table outside the file");
+
+	ri->sec = calloc(shnum, sizeof(*ri->sec));
+	ri->secaddr = calloc(shnum, sizeof(*ri->secaddr));
+	if (!ri->sec || !ri->secaddr)
+		return fail(ri, "out of memory");
+	ri->nsec = shnum;
+	for (uint64_t i = 0; i < shnum; i++) {
+		uint64_t p = shoff + i * shent;
+		struct rsec *s = &ri->sec[i];
+		s->type = (uint32_t)r32(ri, p + 4);
+		if (ri->c64) {
+			s->flags = raddr(ri, p + 8);
+			s->addr = raddr(ri, p + 16);
+			s->off = raddr(ri, p + 24);
+			s->size = raddr(ri, p + 32);
+			s->link = r32(ri, p + 40);
+			s->info = r32(ri, p + 44);
+			s->align = raddr(ri, p + 48);
+			s->entsize = raddr(ri, p + 56);
+		} else {
+			s->flags = r32(ri, p + 8);
+			s->addr = r32(ri, p + 12);
+			s->off = r32(ri, p + 16);
+			s->size = r32(ri, p + 20);
+			s->link = r32(ri, p + 24);
+			s->info = r32(ri, p + 28);
+			s->align = r32(ri, p + 32);
+			s->entsize = r32(ri, p + 36);
+		}
+		/* A section whose bytes are not in the file has no contents. */
+		if (s->type != SHT_NOBITS && !in_buf(ri, s->off, s->size))
+			s->type = SHT_NOBITS;
+	}
+	const struct rsec *shstr = shstrndx < shnum ? &ri->sec[shstrndx] : NULL;
+	uint64_t cursor = 0x1000;
+	for (uint64_t i = 0; i < shnum; i++) {
+		struct rsec *s = &ri->sec[i];
+		uint64_t p = shoff + i * shent;
+		s->name = str_at(ri, shstr, r32(ri, p));
+		if (!s->name)
+			s->name = "";
+		if (ri->type == ET_REL) {
+			/* Lay allocated sections out at synthetic addresses. */
+			if (i && (s->flags & SHF_ALLOC)) {
+				uint64_t al = s->align > 1 && s->align < 0x10000 ?
+					s->align : 1;
+				cursor = (cursor + al - 1) / al * al;
+				ri->secaddr[i] = cursor;
+				if (s->size < (1ull << 40))
+					cursor += s->size;
+				cursor = (cursor + 15) & ~15ull;
+			}
+		} else {
+			ri->secaddr[i] = s->addr;
+		}
+		if (!strcmp(s->name, "__rseq_cs") && !ri->sec_cs)
+			ri->sec_cs = i;
+		else if (!strcmp(s->name, "__rseq_cs_ptr_array") && !ri->sec_ptr)
+			ri->sec_ptr = i;
+		else if (!strcmp(s->name, "__rseq_exit_point_array") && !ri->sec_exit)
+			ri->sec_exit = i;
+		if (s->type == SHT_SYMTAB)
+			ri->have_symtab = 1;
+	}
+	return 0;
+}
+
+static void collect_exec(struct rinspect *ri)
+{
+	uint64_t phoff = raddr(ri, ri->c64 ? 32 : 28);
+	uint64_t phent = r16(ri, ri->c64 ? 54 : 42);
+	uint64_t phnum = r16(ri, ri->c64 ? 56 : 44);
+	uint64_t need = ri->c64 ? 56 : 32;
+
+	if (ri->type != ET_REL && phoff && phnum && phent >= need &&
+	    in_buf(ri, phoff, phent * phnum)) {
+		for (uint64_t i = 0; i < phnum; i++) {
+			uint64_t p = phoff + i * phent;
+			if (r32(ri, p) != PT_LOAD)
+				continue;
+			uint64_t flags = r32(ri, p + (ri->c64 ? 4 : 24));
+			if (!(flags & PF_X))
+				continue;
+			if (ri->c64)
+				add_exec(ri, raddr(ri, p + 16), raddr(ri, p + 40));
+			else
+				add_exec(ri, raddr(ri, p + 8), raddr(ri, p + 20));
+		}
+		if (ri->nexec)
+			return;
+	}
+	for (size_t i = 1; i < ri->nsec; i++) {
+		const struct rsec *s = &ri->sec[i];
+		if ((s->flags & (SHF_ALLOC | SHF_EXECINSTR)) ==
+		    (SHF_ALLOC | SHF_EXECINSTR))
+			add_exec(ri, ri->secaddr[i], s->size);
+	}
+}
+
+/* ---- symbols ------------------------------------------------------- */
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct rsym *x = a, *y = b;
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return y->func - x->func;	/* functions first */
+}
+
+/* Reads symbol i of table s: returns 0 and fills the fields. */
+static int read_sym(const struct rinspect *ri, const struct rsec *s, uint64_t i,
+		    uint64_t *name, uint64_t *value, uint64_t *size,
+		    unsigned *info, uint64_t *shndx)
+{
+	uint64_t ent = ri->c64 ? 24 : 16;
+	if (i >= s->size / ent)
+		return -1;
+	uint64_t p = s->off + i * ent;
+	if (!in_buf(ri, p, ent))
+		return -1;
+	*name = r32(ri, p);
+	if (ri->c64) {
+		*info = ri->buf[p + 4];
+		*shndx = r16(ri, p + 6);
+		*value = raddr(ri, p + 8);
+		*size = raddr(ri, p + 16);
+	} else {
+		*value = r32(ri, p + 4);
+		*size = r32(ri, p + 8);
+		*info = ri->buf[p + 12];
+		*shndx = r16(ri, p + 14);
+	}
+	return 0;
+}
+
+/* Link-time address of a symbol; -1 when undefined. */
+static int sym_addr(const struct rinspect *ri, uint64_t value, uint64_t shndx,
+		    uint64_t *out)
+{
+	if (shndx == SHN_UNDEF)
+		return -1;
+	if (shndx == SHN_ABS || shndx >= SHN_LORESERVE) {
+		*out = value;
+		return shndx == SHN_ABS ? 0 : -1;
+	}
+	if (ri->type == ET_REL) {
+		if (shndx >= ri->nsec)
+			return -1;
+		*out = ri->secaddr[shndx] + value;
+	} else {
+		*out = value;
+	}
+	return 0;
+}
+
+static void load_symbols(struct rinspect *ri)
+{
+	size_t cap = 0;
+
+	for (size_t t = 1; t < ri->nsec; t++) {
+		const struct rsec *s = &ri->sec[t];
+		if (s->type != SHT_SYMTAB && s->type != SHT_DYNSYM)
+			continue;
+		const struct rsec *strtab = s->link < ri->nsec ? &ri->sec[s->link] : NULL;
+		uint64_t n = s->size / (ri->c64 ? 24 : 16);
+		for (uint64_t i = 1; i < n; i++) {
+			uint64_t nm, v, sz, shndx;
+			unsigned info;
+			if (read_sym(ri, s, i, &nm, &v, &sz, &info, &shndx))
+				break;
+			unsigned st = info & 0xf;
+			if (st != STT_FUNC && st != STT_NOTYPE && st != STT_OBJECT &&
+			    st != STT_GNU_IFUNC)
+				continue;
+			if (shndx == SHN_UNDEF || shndx == SHN_ABS)
+				continue;
+			const char *name = str_at(ri, strtab, nm);
+			if (!name || !*name || !strncmp(name, ".L", 2) ||
+			    (name[0] == '$' && (!name[1] || name[2] == 0 || name[2] == '.')))
+				continue;
+			uint64_t a;
+			if (sym_addr(ri, v, shndx, &a))
+				continue;
+			if (ri->nsyms == cap) {
+				size_t nc = cap ? cap * 2 : 256;
+				struct rsym *ns = realloc(ri->syms, nc * sizeof(*ns));
+				if (!ns)
+					return;
+				ri->syms = ns;
+				cap = nc;
+			}
+			ri->syms[ri->nsyms++] = (struct rsym){
+				a, sz, name, st == STT_FUNC || st == STT_GNU_IFUNC, shndx };
+		}
+	}
+	if (ri->nsyms)
+		qsort(ri->syms, ri->nsyms, sizeof(*ri->syms), sym_cmp);
+}
+
+const char *rinspect_symbolize(const struct rinspect *ri, uint64_t addr,
+			       char *out, size_t outlen)
+{
+	size_t lo = 0, hi = ri->nsyms;
+
+	if (!outlen)
+		return out;
+	out[0] = 0;
+	while (lo < hi) {		/* first symbol with value > addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ri->syms[mid].value <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return out;
+	/* The nearest symbol at or below addr; prefer one whose size covers
+	 * it, looking back a little for an enclosing function. */
+	size_t best = lo - 1;
+	const struct rsym *s = &ri->syms[best];
+	if (s->size && addr - s->value >= s->size) {
+		for (size_t k = best, steps = 0; k-- > 0 && steps < 64; steps++) {
+			const struct rsym *c = &ri->syms[k];
+			if (c->size && addr - c->value < c->size) {
+				s = c;
+				break;
+			}
+		}
+	}
+	/* With the first same-valued entry, functions sort first. */
+	while (s > ri->syms && (s - 1)->value == s->value)
+		s--;
+	if (!(s->size && addr - s->value < s->size)) {
+		/* Not covered: accept a size-less label of the same section. */
+		if (s->size || s->shndx >= ri->nsec)
+			return out;
+		uint64_t a = ri->secaddr[s->shndx];
+		if (addr < a || addr - a >= ri->sec[s->shndx].size)
+			return out;
+	}
+	if (addr == s->value)
+		snprintf(out, outlen, "%s", s->name);
+	else
+		snprintf(out, outlen, "%s+0x%llx", s->name,
+			 (unsigned long long)(addr - s->value));
+	return out;
+}
+
+/* ---- relocations ----------------------------------------------------- */
+
+static int in_tables(const struct rinspect *ri, uint64_t addr)
+{
+	size_t ids[3] = { ri->sec_cs, ri->sec_ptr, ri->sec_exit };
+	for (int i = 0; i < 3; i++) {
+		if (!ids[i])
+			continue;
+		uint64_t a = ri->secaddr[ids[i]], sz = ri->sec[ids[i]].size;
+		if (addr >= a && addr - a < sz)
+			return 1;
+	}
+	return 0;
+}
+
+static void add_rel(struct rinspect *ri, size_t *cap, uint64_t addr,
+		    uint64_t value, int st)
+{
+	if (!in_tables(ri, addr))
+		return;
+	if (ri->nrel == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct rrel *n = realloc(ri->rel, nc * sizeof(*n));
+		if (!n)
+			return;
+		ri->rel = n;
+		*cap = nc;
+	}
+	ri->rel[ri->nrel++] = (struct rrel){ addr, value, st };
+}
+
+static int rel_cmp(const void *a, const void *b)
+{
+	const struct rrel *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+static void load_relocs(struct rinspect *ri)
+{
+	size_t cap = 0;
+	struct relkinds k = relkinds(ri->machine);
+	unsigned w = ri->c64 ? 8 : 4;
+
+	for (size_t t = 1; t < ri->nsec; t++) {
+		const struct rsec *s = &ri->sec[t];
+		int rela = s->type == SHT_RELA;
+		uint64_t base = 0;
+
+		if (s->type == SHT_RELR) {
+			/* Each even word an address, each odd word a bitmap of
+			 * the words following; the addend is in place, so at a
+			 * load base of 0 the value is the word itself. */
+			uint64_t n = s->size / w, where = 0;
+			for (uint64_t i = 0; i < n; i++) {
+				uint64_t e = raddr(ri, s->off + i * w);
+				if (!(e & 1)) {
+					uint64_t fo;
+					if (in_tables(ri, e) && !addr_to_off(ri, e, w, &fo))
+						add_rel(ri, &cap, e, raddr(ri, fo), REL_OK);
+					where = e + w;
+					continue;
+				}
+				for (unsigned b = 1; b < w * 8; b++) {
+					if (!((e >> b) & 1))
+						continue;
+					uint64_t a = where + (uint64_t)(b - 1) * w, fo;
+					if (in_tables(ri, a) && !addr_to_off(ri, a, w, &fo))
+						add_rel(ri, &cap, a, raddr(ri, fo), REL_OK);
+				}
+				where += (uint64_t)(w * 8 - 1) * w;
+			}
+			continue;
+		}
+		if (s->type != SHT_RELA && s->type != SHT_REL)
+			continue;
+		if (ri->type == ET_REL) {
+			if (s->info >= ri->nsec || !(ri->sec[s->info].flags & SHF_ALLOC))
+				continue;
+			base = ri->secaddr[s->info];
+		}
+		const struct rsec *symtab = s->link && s->link < ri->nsec ?
+			&ri->sec[s->link] : NULL;
+		uint64_t ent = ri->c64 ? (rela ? 24 : 16) : (rela ? 12 : 8);
+		uint64_t n = s->size / ent;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t p = s->off + i * ent;
+			uint64_t off = raddr(ri, p), info = raddr(ri, p + w);
+			int64_t addend = 0;
+			uint64_t sym, type;
+			if (ri->c64) {
+				if (ri->machine == EM_MIPS && !ri->big) {
+					sym = info & 0xffffffff;
+					type = info >> 56;
+				} else if (ri->machine == EM_MIPS) {
+					sym = info >> 32;
+					type = info & 0xff;
+				} else {
+					sym = info >> 32;
+					type = info & 0xffffffff;
+				}
+			} else {
+				sym = info >> 8;
+				type = info & 0xff;
+			}
+			uint64_t addr = base + off;
+			if (!in_tables(ri, addr))
+				continue;
+			unsigned size = w;
+			if (type == k.abs32 && type != k.abs)
+				size = 4;
+			uint64_t fo, inplace = 0;
+			if (!addr_to_off(ri, addr, size, &fo))
+				rd(ri, fo, size, &inplace);
+			if (rela) {
+				uint64_t a = raddr(ri, p + 2 * w);
+				addend = ri->c64 ? (int64_t)a : (int32_t)(uint32_t)a;
+			} else {
+				addend = size == 4 ? (int64_t)(int32_t)(uint32_t)inplace
+						   : (int64_t)inplace;
+			}
+			if (type == k.relative && (ri->type != ET_REL)) {
+				/* B + A with B = 0 */
+				add_rel(ri, &cap, addr, (uint64_t)addend, REL_OK);
+				continue;
+			}
+			if (type == k.abs || type == k.abs32 || type == k.glob_dat ||
+			    (ri->machine == EM_MIPS && type == k.relative)) {
+				uint64_t nm, v, sz, shndx, a;
+				unsigned sinfo;
+				if (ri->machine == EM_MIPS && type == k.relative && sym == 0) {
+					add_rel(ri, &cap, addr, (uint64_t)addend, REL_OK);
+					continue;
+				}
+				if (!symtab || read_sym(ri, symtab, sym, &nm, &v, &sz,
+							&sinfo, &shndx) ||
+				    sym_addr(ri, v, shndx, &a)) {
+					add_rel(ri, &cap, addr, 0, REL_UNRESOLVED);
+					continue;
+				}
+				if (type == k.glob_dat)
+					addend = 0;
+				add_rel(ri, &cap, addr, a + (uint64_t)addend, REL_OK);
+				continue;
+			}
+			add_rel(ri, &cap, addr, 0, REL_UNRESOLVED);
+		}
+	}
+	if (ri->nrel)
+		qsort(ri->rel, ri->nrel, sizeof(*ri->rel), rel_cmp);
+}
+
+static const struct rrel *find_rel(const struct rinspect *ri, uint64_t addr)
+{
+	size_t lo = 0, hi = ri->nrel;
+	const struct rrel *found = NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ri->rel[mid].addr < addr) {
+			lo = mid + 1;
+		} else {
+			if (ri->rel[mid].addr == addr)
+				found = &ri->rel[mid];
+			hi = mid;
+		}
+	}
+	/* with several at one address the last one listed wins */
+	while (found && found + 1 < ri->rel + ri->nrel && found[1].addr == addr)
+		found++;
+	return found;
+}
+
+/* A u64 field of the tables at addr (pointer in the low word on 32-bit
+ * targets), relocated. */
+static int get_field(const struct rinspect *ri, uint64_t addr, uint64_t *val)
+{
+	uint64_t fo;
+	const struct rrel *r;
+
+	*val = 0;
+	if (ri->c64) {
+		if ((r = find_rel(ri, addr))) {
+			*val = r->value;
+			return r->st == REL_OK ? RF_OK : RF_UNRESOLVED;
+		}
+		if (addr_to_off(ri, addr, 8, &fo))
+			return RF_UNREADABLE;
+		rd(ri, fo, 8, val);
+		return RF_OK;
+	}
+	uint64_t lo_a = addr + (ri->big ? 4 : 0), hi_a = addr + (ri->big ? 0 : 4);
+	uint64_t lo = 0, hi = 0;
+	int st = RF_OK;
+	if (addr_to_off(ri, addr, 8, &fo))
+		return RF_UNREADABLE;
+	if ((r = find_rel(ri, lo_a))) {
+		lo = r->value & 0xffffffff;
+		if (r->st != REL_OK)
+			st = RF_UNRESOLVED;
+	} else {
+		lo = r32(ri, fo + (lo_a - addr));
+	}
+	if ((r = find_rel(ri, hi_a)))
+		hi = r->value & 0xffffffff;
+	else
+		hi = r32(ri, fo + (hi_a - addr));
+	*val = hi << 32 | lo;
+	return st;
+}
+
+/* ---- the tables ------------------------------------------------------ */
+
+static long find_cs(const struct rinspect *ri, uint64_t desc)
+{
+	for (size_t i = 0; i < ri->ncs; i++)
+		if (ri->cs[i].desc == desc)
+			return (long)i;
+	return -1;
+}
+
+static long add_cs(struct rinspect *ri, uint64_t desc, int referenced)
+{
+	if (ri->ncs >= MAX_CS)
+		return -1;
+	if (ri->ncs % 64 == 0) {
+		struct rcs *n = realloc(ri->cs, (ri->ncs + 64) * sizeof(*n));
+		if (!n)
+			return -1;
+		ri->cs = n;
+	}
+	struct rcs *c = &ri->cs[ri->ncs];
+	memset(c, 0, sizeof(*c));
+	c->desc = desc;
+	c->referenced = referenced;
+	return (long)ri->ncs++;
+}
+
+static void read_cs(struct rinspect *ri, long idx)
+{
+	struct rcs *c = &ri->cs[idx];
+	uint64_t fo;
+
+	if (addr_to_off(ri, c->desc, 32, &fo)) {
+		issue(ri, RI_DEFECT, idx, "descriptor at 0x%llx is not in the file",
+		      (unsigned long long)c->desc);
+		return;
+	}
+	c->desc_ok = 1;
+	c->version = (uint32_t)r32(ri, fo);
+	c->flags = (uint32_t)r32(ri, fo + 4);
+	c->start_st = get_field(ri, c->desc + 8, &c->start);
+	get_field(ri, c->desc + 16, &c->pco);
+	c->abort_st = get_field(ri, c->desc + 24, &c->abort);
+}
+
+static void validate_cs(struct rinspect *ri, long idx)
+{
+	struct rcs *c = &ri->cs[idx];
+	uint8_t want[4];
+
+	if (!c->desc_ok)
+		return;
+	if (c->desc & 31)
+		issue(ri, RI_WARNING, idx, "descriptor not aligned on 32 bytes");
+	if (ri->sec_cs) {
+		uint64_t a = ri->secaddr[ri->sec_cs];
+		if (c->desc < a || c->desc - a >= ri->sec[ri->sec_cs].size)
+			issue(ri, RI_WARNING, idx, "descriptor outside __rseq_cs");
+	}
+	if (!c->referenced && ri->sec_ptr)
+		issue(ri, RI_WARNING, idx,
+		      "descriptor not listed in __rseq_cs_ptr_array");
+	if (c->version != 0)
+		issue(ri, RI_DEFECT, idx, "version is %u (must be 0)", c->version);
+	if (c->flags & 7)
+		issue(ri, RI_DEFECT, idx,
+		      "flags 0x%x: RSEQ_CS_FLAG_NO_RESTART_ON_* are deprecated "
+		      "(SIGSEGV since Linux 6.1)", c->flags);
+	else if (c->flags)
+		issue(ri, RI_DEFECT, idx, "unknown flags 0x%x (must be 0)", c->flags);
+	if (c->start_st == RF_UNRESOLVED || c->abort_st == RF_UNRESOLVED) {
+		issue(ri, RI_WARNING, idx,
+		      "address relocated against an undefined symbol: not checked");
+		return;
+	}
+	if (!ri->c64) {
+		if ((c->start >> 32) || (c->pco >> 32) || (c->abort >> 32))
+			issue(ri, RI_DEFECT, idx,
+			      "high word of a 32-bit field is not zero");
+		c->start &= 0xffffffff;
+		c->abort &= 0xffffffff;
+	}
+	if (!c->start)
+		issue(ri, RI_DEFECT, idx, "start_ip is 0%s",
+		      ri->type == ET_DYN ? " (missing relocation?)" : "");
+	if (!c->abort)
+		issue(ri, RI_DEFECT, idx, "abort_ip is 0%s",
+		      ri->type == ET_DYN ? " (missing relocation?)" : "");
+	if (c->pco == 0)
+		issue(ri, RI_WARNING, idx, "post_commit_offset is 0 (empty section)");
+	int overflow = c->start + c->pco < c->start ||
+		(!ri->c64 && ((c->start + c->pco) >> 32));
+	if (overflow) {
+		issue(ri, RI_DEFECT, idx, "start_ip + post_commit_offset overflows");
+		return;
+	}
+	if (c->abort >= c->start && c->abort - c->start < c->pco)
+		issue(ri, RI_DEFECT, idx,
+		      "abort_ip 0x%llx inside the critical section [0x%llx, 0x%llx)",
+		      (unsigned long long)c->abort, (unsigned long long)c->start,
+		      (unsigned long long)(c->start + c->pco));
+	if (c->start && !rinspect_in_exec(ri, c->start, c->pco ? c->pco : 1))
+		issue(ri, RI_DEFECT, idx,
+		      "[start_ip, post-commit) 0x%llx+0x%llx not in executable code",
+		      (unsigned long long)c->start, (unsigned long long)c->pco);
+	if (c->abort && !rinspect_in_exec(ri, c->abort, 1))
+		issue(ri, RI_DEFECT, idx, "abort_ip 0x%llx not in executable code",
+		      (unsigned long long)c->abort);
+	if (c->abort >= 4 && !rinspect_read(ri, c->abort - 4, c->sig, 4))
+		c->sig_read = 1;
+	if (!rinspect_signature(ri, want)) {
+		issue(ri, RI_WARNING, idx,
+		      "unknown architecture (e_machine %u): signature not checked",
+		      ri->machine);
+		return;
+	}
+	if (!c->sig_read) {
+		if (c->abort)
+			issue(ri, RI_DEFECT, idx,
+			      "the 4 bytes before abort_ip are not in the file");
+		return;
+	}
+	c->sig_ok = !memcmp(c->sig, want, 4);
+	if (!c->sig_ok)
+		issue(ri, RI_DEFECT, idx,
+		      "signature before abort_ip is %02x %02x %02x %02x, "
+		      "expected %02x %02x %02x %02x",
+		      c->sig[0], c->sig[1], c->sig[2], c->sig[3],
+		      want[0], want[1], want[2], want[3]);
+}
+
+static void read_tables(struct rinspect *ri)
+{
+	if (ri->sec_ptr) {
+		const struct rsec *s = &ri->sec[ri->sec_ptr];
+		uint64_t a = ri->secaddr[ri->sec_ptr];
+		if (s->type == SHT_NOBITS && s->size)
+			issue(ri, RI_DEFECT, -1, "__rseq_cs_ptr_array has no contents");
+		else if (s->size % 8)
+			issue(ri, RI_WARNING, -1,
+			      "__rseq_cs_ptr_array size %llu not a multiple of 8",
+			      (unsigned long long)s->size);
+		for (uint64_t i = 0; s->type != SHT_NOBITS && i < s->size / 8; i++) {
+			uint64_t d;
+			int st = get_field(ri, a + i * 8, &d);
+			if (st != RF_OK) {
+				issue(ri, RI_WARNING, -1,
+				      "__rseq_cs_ptr_array[%llu] %s",
+				      (unsigned long long)i,
+				      st == RF_UNRESOLVED ? "relocated against an undefined symbol"
+							  : "unreadable");
+				continue;
+			}
+			if (!ri->c64) {
+				if (d >> 32)
+					issue(ri, RI_DEFECT, -1,
+					      "__rseq_cs_ptr_array[%llu]: high word not zero",
+					      (unsigned long long)i);
+				d &= 0xffffffff;
+			}
+			long idx = find_cs(ri, d);
+			if (idx >= 0) {
+				issue(ri, RI_WARNING, idx,
+				      "descriptor listed twice in __rseq_cs_ptr_array");
+				continue;
+			}
+			if (add_cs(ri, d, 1) < 0)
+				break;
+		}
+	}
+	if (ri->sec_cs) {
+		const struct rsec *s = &ri->sec[ri->sec_cs];
+		uint64_t a = ri->secaddr[ri->sec_cs];
+		if (s->type == SHT_NOBITS && s->size)
+			issue(ri, RI_DEFECT, -1, "__rseq_cs has no contents");
+		else if (s->size % 32)
+			issue(ri, RI_WARNING, -1,
+			      "__rseq_cs size %llu not a multiple of 32",
+			      (unsigned long long)s->size);
+		/* Descriptors the pointer array does not list. */
+		for (uint64_t o = (32 - (a & 31)) & 31;
+		     s->type != SHT_NOBITS && o < s->size && s->size - o >= 32;
+		     o += 32) {
+			if (find_cs(ri, a + o) >= 0)
+				continue;
+			if (add_cs(ri, a + o, 0) < 0)
+				break;
+		}
+	}
+	for (size_t i = 0; i < ri->ncs; i++)
+		read_cs(ri, (long)i);
+	for (size_t i = 0; i < ri->ncs; i++)
+		validate_cs(ri, (long)i);
+
+	if (ri->sec_exit) {
+		const struct rsec *s = &ri->sec[ri->sec_exit];
+		uint64_t a = ri->secaddr[ri->sec_exit];
+		if (s->size % 16)
+			issue(ri, RI_WARNING, -1,
+			      "__rseq_exit_point_array size %llu not a multiple of 16",
+			      (unsigned long long)s->size);
+		uint64_t n = s->type == SHT_NOBITS ? 0 : s->size / 16;
+		if (n > MAX_CS)
+			n = MAX_CS;
+		if (n) {
+			ri->exits = calloc(n, sizeof(*ri->exits));
+			if (!ri->exits)
+				n = 0;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			struct rexit *e = &ri->exits[ri->nexits++];
+			int s1 = get_field(ri, a + i * 16, &e->start);
+			int s2 = get_field(ri, a + i * 16 + 8, &e->exit);
+			e->cs = -1;
+			if (!ri->c64) {
+				e->start &= 0xffffffff;
+				e->exit &= 0xffffffff;
+			}
+			if (s1 != RF_OK || s2 != RF_OK) {
+				issue(ri, RI_WARNING, -1, "exit point %llu %s",
+				      (unsigned long long)i,
+				      s1 == RF_UNREADABLE || s2 == RF_UNREADABLE ?
+				      "unreadable" : "relocated against an undefined symbol");
+				continue;
+			}
+			for (size_t j = 0; j < ri->ncs; j++)
+				if (ri->cs[j].desc_ok && ri->cs[j].start == e->start) {
+					e->cs = (long)j;
+					break;
+				}
+			if (e->cs < 0) {
+				issue(ri, RI_WARNING, -1,
+				      "exit point 0x%llx -> 0x%llx: no critical section starts there",
+				      (unsigned long long)e->start,
+				      (unsigned long long)e->exit);
+				continue;
+			}
+			const struct rcs *c = &ri->cs[e->cs];
+			if (e->exit >= c->start && e->exit - c->start < c->pco)
+				issue(ri, RI_DEFECT, e->cs,
+				      "exit point 0x%llx inside the critical section",
+				      (unsigned long long)e->exit);
+			if (!rinspect_in_exec(ri, e->exit, 1))
+				issue(ri, RI_DEFECT, e->cs,
+				      "exit point 0x%llx not in executable code",
+				      (unsigned long long)e->exit);
+		}
+	}
+}
+
+int rinspect_buffer(struct rinspect *ri, const uint8_t *buf, size_t len)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->buf = buf;
+	ri->len = len;
+	if (parse_header(ri) || parse_sections(ri))
+		return -1;
+	collect_exec(ri);
+	load_symbols(ri);
+	if (ri->sec_cs || ri->sec_ptr || ri->sec_exit)
+		load_relocs(ri);
+	read_tables(ri);
+	return 0;
+}
+
+void rinspect_free(struct rinspect *ri)
+{
+	free(ri->cs);
+	free(ri->exits);
+	free(ri->issues);
+	free(ri->sec);
+	free(ri->secaddr);
+	free(ri->exec);
+	free(ri->syms);
+	free(ri->rel);
+	memset(ri, 0, sizeof(*ri));
+}
+
+int rinspect_load_bias(const struct rinspect *ri, uint64_t file_off,
+		       uint64_t map_start, uint64_t *bias)
+{
+	uint64_t phoff = raddr(ri, ri->c64 ? 32 : 28);
+	uint64_t phent = r16(ri, ri->c64 ? 54 : 42);
+	uint64_t phnum = r16(ri, ri->c64 ? 56 : 44);
+	uint64_t need = ri->c64 ? 56 : 32;
+
+	if (ri->error[0] || !phoff || phent < need ||
+	    !in_buf(ri, phoff, phent * phnum))
+		return -1;
+	for (uint64_t i = 0; i < phnum; i++) {
+		uint64_t p = phoff + i * phent, o, va, fsz;
+		if (r32(ri, p) != PT_LOAD)
+			continue;
+		if (ri->c64) {
+			o = raddr(ri, p + 8);
+			va = raddr(ri, p + 16);
+			fsz = raddr(ri, p + 32);
+		} else {
+			o = raddr(ri, p + 4);
+			va = raddr(ri, p + 8);
+			fsz = raddr(ri, p + 16);
+		}
+		uint64_t pg = o & ~0xfffull;
+		if (file_off < pg || file_off >= o + fsz)
+			continue;
+		*bias = map_start - file_off - va + o;
+		return 0;
+	}
+	return -1;
+}
