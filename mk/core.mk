@@ -18,3 +18,9 @@ $(BUILD)/tests/static_%: tests/%.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD
 	$(CC) $(ALL_CFLAGS) -static -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
 CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh
+
+# Cross builds of every architecture (not part of 'make check': ~1 min per
+# few architectures on 2 cores).  .ci/run runs it.
+.PHONY: check-cross
+check-cross: lib
+	@BUILD=$(BUILD) sh tests/run.sh --tests "" --scripts tests/cross_check.sh

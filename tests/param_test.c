@@ -60,6 +60,46 @@ static long signals_raised;
 	"jnz 222b\n\t"							\
 	"333:\n\t"
 #define PARAM_HAS_ASM_INJECT 1
+#elif defined(__aarch64__)
+/* Asm delay loops (aarch64) in w12. */
+#define RSEQ_INJECT_INPUT , [loop_cnt] "r" (loop_cnt)
+#define RSEQ_INJECT_CLOBBER , "x12"
+#define RSEQ_INJECT_ASM(n)						\
+	"ldr w12, [%[loop_cnt], #(4 * " #n ")]\n\t"				\
+	"cmp w12, #0\n\t"						\
+	"b.le 333f\n\t"							\
+	"222:\n\t"							\
+	"subs w12, w12, #1\n\t"						\
+	"b.ne 222b\n\t"							\
+	"333:\n\t"
+#define PARAM_HAS_ASM_INJECT 1
+#elif defined(__arm__)
+/* Asm delay loops (arm, ARM or Thumb-2) in lr, which the sections
+ * declare clobbered and hold nothing in across an injection point. */
+#define RSEQ_INJECT_INPUT , [loop_cnt] "r" (loop_cnt)
+#define RSEQ_INJECT_CLOBBER , "lr"
+#define RSEQ_INJECT_ASM(n)						\
+	"ldr lr, [%[loop_cnt], #(4 * " #n ")]\n\t"				\
+	"cmp lr, #0\n\t"						\
+	"ble 333f\n\t"							\
+	"222:\n\t"							\
+	"subs lr, lr, #1\n\t"						\
+	"bne 222b\n\t"							\
+	"333:\n\t"
+#define PARAM_HAS_ASM_INJECT 1
+#elif defined(__powerpc__)
+/* Asm delay loops (powerpc) in r12 and cr0. */
+#define RSEQ_INJECT_INPUT , [loop_cnt] "b" (loop_cnt)
+#define RSEQ_INJECT_CLOBBER , "r12", "cr0"
+#define RSEQ_INJECT_ASM(n)						\
+	"lwz %%r12, (4 * " #n ")(%[loop_cnt])\n\t" \
+	"cmpwi %%cr0, %%r12, 0\n\t"					\
+	"ble- %%cr0, 333f\n\t"						\
+	"222:\n\t"							\
+	"addic. %%r12, %%r12, -1\n\t"					\
+	"bne- %%cr0, 222b\n\t"						\
+	"333:\n\t"
+#define PARAM_HAS_ASM_INJECT 1
 #else
 #define PARAM_HAS_ASM_INJECT 0
 #endif

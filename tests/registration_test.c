@@ -269,7 +269,7 @@ static void test_exec(const char *self)
 	int status;
 
 	if (pid == 0) {
-		execl(self, self, "--exec-child", (char *)NULL);
+		execl("/proc/self/exe", self, "--exec-child", (char *)NULL);
 		_exit(127);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid);

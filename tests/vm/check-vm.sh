@@ -214,13 +214,13 @@ set -- $qemu $accel $qargs -smp "$smp" -m "$mem" -nographic -no-reboot -nic none
 	-kernel "$image" -initrd "$out/initrd.gz" -append "$cmdline"
 echo "check-vm: $*" > "$out/qemu-cmd"
 echo "check-vm: $cell: booting $kpkg ($smp CPUs, timeout ${timeout_s}s)" >&2
-t_boot=$(date +%s)
 rm -f "$out/qemu-rc"
 # perl stamps the time at which init first spoke (boot time); it is part of
 # perl-base, which every Debian system has.
 # On a panic perl stops the VM (some machines halt instead of exiting).
 rm -f "$out/qemu-pid"
-{ timeout -k 10 "$timeout_s" "$@" < /dev/null 2>&1 & echo $! > "$out/qemu-pid"; wait $!; echo $? > "$out/qemu-rc"; } |
+{ timeout -k 10 "$timeout_s" "$@" < /dev/null 2>&1 & echo $! > "$out/qemu-pid"
+  if wait $!; then echo 0; else echo $?; fi > "$out/qemu-rc"; } |
 	perl -e '
 		use Time::HiRes qw(time);
 		$| = 1; my $t0 = time; my $seen = 0;

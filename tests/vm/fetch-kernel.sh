@@ -20,6 +20,7 @@ lists=$cache/apt/$debarch-$suite/lists
 kdir=$cache/kernels
 
 log() { echo "fetch-kernel: $*" >&2; }
+mkdir -p "$cache" "$kdir"
 
 newest_cached() {
 	ls -d "$kdir/$debarch-$suite-$flavour-"* 2>/dev/null | while read -r d; do

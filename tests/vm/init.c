@@ -248,7 +248,7 @@ static int run_one(const char *name, const char *mode, double *secs, char *why, 
 		envp[envc++] = scale;
 	}
 	envp[envc] = NULL;
-	argv[0] = (char *)name;
+	argv[0] = path;	/* a full path, as a shell would give: tests re-exec argv[0] */
 	argv[1] = NULL;
 
 	if (pipe2(pipefd, O_CLOEXEC)) {

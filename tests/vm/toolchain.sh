@@ -18,7 +18,6 @@
 set -eu
 
 arch=$1
-here=$(cd "$(dirname "$0")" && pwd)
 cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseqkit-vm}
 log() { echo "toolchain: $*" >&2; }
 

@@ -129,9 +129,9 @@ int RSEQ_TEMPLATE_IDENTIFIER(rseq_offset_deref_addv)(intptr_t *ptr, long off,
 		RSEQ_INJECT_ASM(3)
 		RSEQ_ASM_LOAD_WORD(RSEQ_A64_T0, "%[ptr]")
 		"ldr " RSEQ_A64_T0 ", [" RSEQ_A64_T0 ", %[off]]\n\t"
+		RSEQ_INJECT_ASM(4)
 		RSEQ_ASM_LOAD_WORD(RSEQ_A64_T1, RSEQ_A64_T0)
 		"add " RSEQ_A64_T1 ", " RSEQ_A64_T1 ", %[inc]\n\t"
-		RSEQ_INJECT_ASM(4)
 		RSEQ_A64_COMMIT(RSEQ_A64_T1, RSEQ_A64_T0)
 		RSEQ_ASM_OP_END
 		: /* no outputs with asm goto */
