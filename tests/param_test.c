@@ -100,6 +100,48 @@ static long signals_raised;
 	"bne- %%cr0, 222b\n\t"						\
 	"333:\n\t"
 #define PARAM_HAS_ASM_INJECT 1
+#elif defined(__riscv)
+#define RSEQ_INJECT_INPUT						\
+	, [loop_cnt_1] "m" (loop_cnt[1]), [loop_cnt_2] "m" (loop_cnt[2]) \
+	, [loop_cnt_3] "m" (loop_cnt[3]), [loop_cnt_4] "m" (loop_cnt[4]) \
+	, [loop_cnt_5] "m" (loop_cnt[5]), [loop_cnt_6] "m" (loop_cnt[6])
+#define RSEQ_INJECT_CLOBBER , "t4"
+#define RSEQ_INJECT_ASM(n)						\
+	"lw t4, %[loop_cnt_" #n "]\n\t"				\
+	"blez t4, 333f\n\t"						\
+	"222:\n\t"							\
+	"addi t4, t4, -1\n\t"						\
+	"bnez t4, 222b\n\t"						\
+	"333:\n\t"
+#define PARAM_HAS_ASM_INJECT 1
+#elif defined(__s390__) && defined(__OPTIMIZE__)
+/* (gcc 12 -O0 loops in register allocation with these: optimized only.)
+ * One base register for all the counts: s390 has few registers to spare. */
+#define RSEQ_INJECT_INPUT , [loop_cnt] "a" (loop_cnt)
+#define RSEQ_INJECT_CLOBBER , "r5"
+#define RSEQ_INJECT_ASM(n)						\
+	"l %%r5, 4 * " #n "(%[loop_cnt])\n\t"				\
+	"ltr %%r5, %%r5\n\t"						\
+	"jnh 333f\n\t"						\
+	"222:\n\t"							\
+	"ahi %%r5, -1\n\t"						\
+	"jnz 222b\n\t"						\
+	"333:\n\t"
+#define PARAM_HAS_ASM_INJECT 1
+#elif defined(__mips__)
+#define RSEQ_INJECT_INPUT						\
+	, [loop_cnt_1] "m" (loop_cnt[1]), [loop_cnt_2] "m" (loop_cnt[2]) \
+	, [loop_cnt_3] "m" (loop_cnt[3]), [loop_cnt_4] "m" (loop_cnt[4]) \
+	, [loop_cnt_5] "m" (loop_cnt[5]), [loop_cnt_6] "m" (loop_cnt[6])
+#define RSEQ_INJECT_CLOBBER , "$24"
+#define RSEQ_INJECT_ASM(n)						\
+	"lw $24, %[loop_cnt_" #n "]\n\t"				\
+	"blez $24, 333f\n\t"						\
+	"222:\n\t"							\
+	"addiu $24, $24, -1\n\t"					\
+	"bnez $24, 222b\n\t"						\
+	"333:\n\t"
+#define PARAM_HAS_ASM_INJECT 1
 #else
 #define PARAM_HAS_ASM_INJECT 0
 #endif

@@ -163,9 +163,9 @@ struct rseq_abi {
 # define RSEQKIT_NR_rseq	387
 #elif defined(__s390__)
 # define RSEQKIT_NR_rseq	383
-#elif defined(__mips__) && defined(_ABIO32)
+#elif defined(__mips__) && _MIPS_SIM == _ABIO32	/* gcc defines all _ABI* */
 # define RSEQKIT_NR_rseq	(4000 + 367)
-#elif defined(__mips__) && defined(_ABIN32)
+#elif defined(__mips__) && _MIPS_SIM == _ABIN32
 # define RSEQKIT_NR_rseq	(6000 + 331)
 #elif defined(__mips__)
 # define RSEQKIT_NR_rseq	(5000 + 327)

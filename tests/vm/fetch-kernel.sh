@@ -6,9 +6,10 @@
 # the private apt state of tests/vm/apt.sh, then dpkg-deb -x).
 # Cache: $RSEQKIT_VM_CACHE/kernels/<debarch>-<suite>-<flavour>-<pkgversion>/
 # holding "image" (what qemu's -kernel takes), "version" (uname -r) and
-# "package" (name=version).  The package lists are refreshed when older than
-# RSEQKIT_VM_REFRESH_HOURS (default 24); with no network the newest cached
-# kernel for that arch/suite/flavour is used.
+# "package" (name=version).  The choice is remembered for
+# RSEQKIT_VM_REFRESH_HOURS (default 24); then the package lists are fetched
+# again (and deleted after use unless RSEQKIT_VM_KEEP_LISTS=1).  With no
+# network the newest cached kernel for that arch/suite/flavour is used.
 set -eu
 
 debarch=$1 suite=$2 flavour=$3
@@ -28,11 +29,17 @@ newest_cached() {
 	done | sort -V | tail -n 1
 }
 
-stale=1
-if [ -n "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -$((refresh * 60)) 2>/dev/null)" ]; then
-	stale=0
+# The kernel chosen at the last refresh, while that is younger than
+# RSEQKIT_VM_REFRESH_HOURS: no package list needed at all.
+current=$kdir/$debarch-$suite-$flavour.current
+if [ -s "$current" ] && [ -s "$(cat "$current")/image" ] &&
+   [ -n "$(find "$current" -mmin -$((refresh * 60)) 2>/dev/null)" ]; then
+	echo "$(cat "$current")/image"
+	exit 0
 fi
-if [ $stale = 1 ]; then
+
+# The lists are deleted after use (20 MB each) unless RSEQKIT_VM_KEEP_LISTS=1
+if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -$((refresh * 60)) 2>/dev/null)" ]; then
 	log "refreshing package lists for $debarch/$suite"
 	if ! $apt update >"$cache/apt-update-$debarch-$suite.log" 2>&1; then
 		d=$(newest_cached)
@@ -46,15 +53,9 @@ if [ $stale = 1 ]; then
 	fi
 fi
 
-# The package resolved since the lists were last refreshed (apt-cache is slow
-# without its binary cache, which would cost 50 MB per list).
-current=$kdir/$debarch-$suite-$flavour.current
-plist=$(ls "$lists"/*Packages* 2>/dev/null | head -n 1)
-if [ -s "$current" ] && [ -n "$plist" ] && [ "$current" -nt "$plist" ] &&
-   [ -s "$(cat "$current")/image" ]; then
-	echo "$(cat "$current")/image"
-	exit 0
-fi
+drop_lists() {
+	[ "${RSEQKIT_VM_KEEP_LISTS:-0}" = 1 ] || rm -rf "$lists"
+}
 
 # Follow the meta-package's Depends to the package that holds the image:
 # linux-image-FLAVOUR -> linux-image-VERSION-FLAVOUR [-> linux-binary-VERSION-FLAVOUR]
@@ -109,6 +110,7 @@ for c in "$pkg=$ver" $cands; do
 	dir=$kdir/$debarch-$suite-$flavour-$v
 	if [ -s "$dir/image" ]; then
 		echo "$dir" > "$current"
+		drop_lists
 		echo "$dir/image"
 		exit 0
 	fi
@@ -147,6 +149,7 @@ echo "$rel" > "$dir/version"
 echo "$pkg=$ver" > "$dir/package"
 # keep the kernel's config when the package has one (for the report)
 cfg=$(find "$tmp/x" -name 'config-*' -type f | head -n 1)
-[ -n "$cfg" ] && mv "$cfg" "$dir/config"
+if [ -n "$cfg" ]; then mv "$cfg" "$dir/config"; fi
 echo "$dir" > "$current"
+drop_lists
 echo "$dir/image"

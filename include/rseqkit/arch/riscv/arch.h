@@ -116,15 +116,28 @@ static inline void *rseq_thread_pointer(void)
 	__rseq_str(label) ":\n\t"
 
 /*
+ * Branches to a label outside the section (the abort handler in another
+ * section, a C label anywhere in the function): an inverted conditional
+ * branch over a jal (+-1 MiB), since a conditional branch reaches only
+ * +-4 KiB and not every assembler relaxes it (clang's does not).
+ */
+#define RSEQ_RV_BNE_FAR(a, b, label)					\
+	"beq " a ", " b ", 77f\n\t"					\
+	"j " label "\n\t"						\
+	"77:\n\t"
+#define RSEQ_RV_BEQ_FAR(a, b, label)					\
+	"bne " a ", " b ", 77f\n\t"					\
+	"j " label "\n\t"						\
+	"77:\n\t"
+
+/*
  * First instructions of every section: abort unless the index the data is
  * selected by (cpu_id or mm_cid, at 'offset') still equals %[cpu_id].
- * The abort handler is in another section: the assembler turns the
- * branch into an inverted branch over a jump when it has to.
  */
 #define RSEQ_ASM_CMP_CPU_ID(offset, abort_label)			\
 	RSEQ_INJECT_ASM(2)						\
 	"lw t0, " __rseq_str(offset) "(%[rseq_abi])\n\t"		\
-	"bne t0, %[cpu_id], " __rseq_str(abort_label) "\n\t"
+	RSEQ_RV_BNE_FAR("t0", "%[cpu_id]", __rseq_str(abort_label))
 
 /*
  * Word helpers of the operations.  'addr' is a register operand holding
@@ -135,11 +148,11 @@ static inline void *rseq_thread_pointer(void)
 /* Go to 'label' unless the word at 'addr' equals 'expect' (uses t0). */
 #define RSEQ_ASM_CMP_WORD_NE(addr, expect, label)			\
 	RSEQ_ASM_LOAD_WORD("t0", addr)					\
-	"bne t0, " expect ", " label "\n\t"
+	RSEQ_RV_BNE_FAR("t0", expect, label)
 /* Go to 'label' when the word at 'addr' equals 'expect' (leaves it in t0). */
 #define RSEQ_ASM_CMP_WORD_EQ(addr, expect, label)			\
 	RSEQ_ASM_LOAD_WORD("t0", addr)					\
-	"beq t0, " expect ", " label "\n\t"
+	RSEQ_RV_BEQ_FAR("t0", expect, label)
 
 /*
  * The abort handler: outside the section, in __rseq_failure, preceded by
