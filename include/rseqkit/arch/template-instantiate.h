@@ -3,8 +3,9 @@
  * rseqkit/arch/template-instantiate.h - instantiate an architecture's
  * operations template once per memory order and per index.
  *
- * Each architecture writes every operation family once, in
- * arch/<arch>/ops.h, in terms of:
+ * Every operation family is written once per template: arch/x86/ops.h
+ * (x86-64, i386) and arch/loadstore-ops.h (aarch64, arm, ppc, riscv,
+ * s390, mips; each arch.h supplies its building blocks), in terms of:
  *   RSEQ_TEMPLATE_IDENTIFIER(name)  name_relaxed_cpu_id, name_release_mm_cid...
  *   RSEQ_TEMPLATE_INDEX_OFFSET      offset in struct rseq_abi of the index
  *                                   the section validates (cpu_id or mm_cid)

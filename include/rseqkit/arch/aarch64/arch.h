@@ -2,7 +2,7 @@
 /*
  * rseqkit/arch/aarch64/arch.h - AArch64 (little- and big-endian, LP64):
  * signature, barriers, thread pointer, and the assembler building blocks
- * every critical section in arch/aarch64/ops.h is made of.
+ * every critical section in arch/loadstore-ops.h is made of.
  *
  * Included by rseqkit/rseq.h only.
  *
@@ -112,11 +112,11 @@ static inline void *rseq_thread_pointer(void)
  * Word helpers, 'ptr' a register operand holding the address:
  * branch to 'label' when *ptr != val (or == val); store; load.
  */
-#define RSEQ_ASM_BNE_WORD(ptr, val, label)				\
+#define RSEQ_ASM_CMP_WORD_NE(ptr, val, label)				\
 	"ldr " RSEQ_A64_T0 ", [" ptr "]\n\t"				\
 	"cmp " RSEQ_A64_T0 ", " val "\n\t"				\
 	"b.ne " label "\n\t"
-#define RSEQ_ASM_BEQ_WORD(ptr, val, label)				\
+#define RSEQ_ASM_CMP_WORD_EQ(ptr, val, label)				\
 	"ldr " RSEQ_A64_T0 ", [" ptr "]\n\t"				\
 	"cmp " RSEQ_A64_T0 ", " val "\n\t"				\
 	"b.eq " label "\n\t"
@@ -144,6 +144,60 @@ static inline void *rseq_thread_pointer(void)
  */
 #define RSEQ_ASM_RELEASE_FENCE	"dmb ish\n\t"
 
-#define RSEQ_ARCH_OPS "aarch64/ops.h"
+/*
+ * Building blocks of arch/loadstore-ops.h (the operation families; that
+ * file lists what each block must do).
+ * Scratch x9 (TMP0), x10 (TMP1), x11 (the copy's index).  They may hold
+ * a live value at injection point 4 of rseq_offset_deref_addv:
+ * RSEQ_INJECT_ASM must use other registers (named in RSEQ_INJECT_CLOBBER).
+ */
+#define RSEQ_ASM_TMP0		RSEQ_A64_T0
+#define RSEQ_ASM_TMP1		RSEQ_A64_T1
+/* dst = *(base + index) */
+#define RSEQ_ASM_LOAD_WORD_INDEXED(dst, base, index)			\
+	"ldr " dst ", [" base ", " index "]\n\t"
+/* dst = *ptr + val */
+#define RSEQ_ASM_LOAD_ADD_WORD(dst, ptr, val)				\
+	RSEQ_ASM_LOAD_WORD(dst, ptr)					\
+	"add " dst ", " dst ", " val "\n\t"
+/* The pop reloads the head after injection point 4. */
+#define RSEQ_ASM_POP_RELOAD(ptr)	RSEQ_ASM_LOAD_WORD(RSEQ_ASM_TMP0, ptr)
+/*
+ * The copy of rseq_cmpeqv_trymemcpy_storev: whole 8-byte words while at
+ * least one remains, when both src and dst are 8-byte aligned; bytes
+ * otherwise and for the tail.  x11 indexes both buffers, so no input
+ * register changes.
+ */
+#define RSEQ_ASM_MEMCPY_LOOP						\
+	"mov " RSEQ_A64_T2 ", #0\n\t"					\
+	"orr " RSEQ_A64_T0 ", %[src], %[dst]\n\t"			\
+	"tst " RSEQ_A64_T0 ", #7\n\t"					\
+	"b.ne 6f\n\t"							\
+	"5:\n\t"	/* words */					\
+	"sub " RSEQ_A64_T0 ", %[len], " RSEQ_A64_T2 "\n\t"		\
+	"cmp " RSEQ_A64_T0 ", #8\n\t"					\
+	"b.lo 6f\n\t"							\
+	"ldr " RSEQ_A64_T1 ", [%[src], " RSEQ_A64_T2 "]\n\t"		\
+	"str " RSEQ_A64_T1 ", [%[dst], " RSEQ_A64_T2 "]\n\t"		\
+	"add " RSEQ_A64_T2 ", " RSEQ_A64_T2 ", #8\n\t"			\
+	"b 5b\n\t"							\
+	"6:\n\t"	/* bytes */					\
+	"cmp " RSEQ_A64_T2 ", %[len]\n\t"				\
+	"b.hs 7f\n\t"							\
+	"ldrb " RSEQ_A64_T1W ", [%[src], " RSEQ_A64_T2 "]\n\t"		\
+	"strb " RSEQ_A64_T1W ", [%[dst], " RSEQ_A64_T2 "]\n\t"		\
+	"add " RSEQ_A64_T2 ", " RSEQ_A64_T2 ", #1\n\t"			\
+	"b 6b\n\t"							\
+	"7:\n\t"
+
+/* Operands and clobbers of every section. */
+#define RSEQ_ASM_PTR		"r"
+#define RSEQ_ASM_INDEX		"r"
+#define RSEQ_ARCH_COMMON_INPUTS(cpu)					\
+	[cpu_id]	"r" (cpu),					\
+	[rseq_abi]	"r" (rseq_get_abi())
+#define RSEQ_ARCH_CLOBBERS	"memory", "cc", RSEQ_A64_CLOBBERS
+
+#define RSEQ_ARCH_OPS "loadstore-ops.h"
 
 #endif /* RSEQKIT_ARCH_AARCH64_H */

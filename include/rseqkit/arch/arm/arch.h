@@ -3,7 +3,7 @@
  * rseqkit/arch/arm/arch.h - 32-bit ARM, ARMv7-A and later (armhf), in the
  * ARM or the Thumb-2 instruction set (gcc's default on armhf), little- or
  * big-endian (BE8): signature, barriers, thread pointer, and the assembler
- * building blocks every critical section in arch/arm/ops.h is made of.
+ * building blocks every critical section in arch/loadstore-ops.h is made of.
  * Older cores (no movw/movt, no dmb, Thumb-1 only) get the "unavailable"
  * implementation of arch/generic: everything builds, callers take their
  * fallback path.
@@ -157,11 +157,11 @@ static inline void *rseq_thread_pointer(void)
  * Word helpers, 'ptr' a register operand holding the address:
  * branch to 'label' when *ptr != val (or == val); store; load.
  */
-#define RSEQ_ASM_BNE_WORD(ptr, val, label)				\
+#define RSEQ_ASM_CMP_WORD_NE(ptr, val, label)				\
 	"ldr " RSEQ_ARM_T0 ", [" ptr "]\n\t"				\
 	"cmp " RSEQ_ARM_T0 ", " val "\n\t"				\
 	"bne " label "\n\t"
-#define RSEQ_ASM_BEQ_WORD(ptr, val, label)				\
+#define RSEQ_ASM_CMP_WORD_EQ(ptr, val, label)				\
 	"ldr " RSEQ_ARM_T0 ", [" ptr "]\n\t"				\
 	"cmp " RSEQ_ARM_T0 ", " val "\n\t"				\
 	"beq " label "\n\t"
@@ -190,7 +190,87 @@ static inline void *rseq_thread_pointer(void)
 /* Release ordering before the commit store. */
 #define RSEQ_ASM_RELEASE_FENCE	"dmb ish\n\t"
 
-#define RSEQ_ARCH_OPS "arm/ops.h"
+/*
+ * Building blocks of arch/loadstore-ops.h (the operation families; that
+ * file lists what each block must do).
+ * Scratch ip (TMP0) and lr (TMP1).  ip may hold a live value at injection
+ * point 4 of rseq_offset_deref_addv; lr holds none at any point, so
+ * RSEQ_INJECT_ASM may use lr (registers are scarce: the copy takes 8
+ * inputs) or other registers named in RSEQ_INJECT_CLOBBER.
+ */
+#define RSEQ_ASM_TMP0		RSEQ_ARM_T0
+#define RSEQ_ASM_TMP1		RSEQ_ARM_T1
+/* The commit store of a release variant. */
+#define RSEQ_ASM_STORE_RELEASE_WORD(val, ptr)				\
+	RSEQ_ASM_RELEASE_FENCE RSEQ_ASM_STORE_WORD(val, ptr)
+/* dst = *(base + index) */
+#define RSEQ_ASM_LOAD_WORD_INDEXED(dst, base, index)			\
+	"ldr " dst ", [" base ", " index "]\n\t"
+/* dst = *ptr + val */
+#define RSEQ_ASM_LOAD_ADD_WORD(dst, ptr, val)				\
+	RSEQ_ASM_LOAD_WORD(dst, ptr)					\
+	"add " dst ", " dst ", " val "\n\t"
+/* The pop reloads the head after injection point 4. */
+#define RSEQ_ASM_POP_RELOAD(ptr)	RSEQ_ASM_LOAD_WORD(RSEQ_ASM_TMP0, ptr)
+/*
+ * The copy of rseq_cmpeqv_trymemcpy_storev: whole 4-byte words while at
+ * least one remains, when both src and dst are 4-byte aligned; bytes
+ * otherwise and for the tail.  lr indexes both buffers, so no input
+ * register changes.
+ */
+#define RSEQ_ASM_MEMCPY_LOOP						\
+	"mov " RSEQ_ARM_T1 ", #0\n\t"					\
+	"orr " RSEQ_ARM_T0 ", %[src], %[dst]\n\t"			\
+	"tst " RSEQ_ARM_T0 ", #3\n\t"					\
+	"bne 6f\n\t"							\
+	"5:\n\t"	/* words */					\
+	"sub " RSEQ_ARM_T0 ", %[len], " RSEQ_ARM_T1 "\n\t"		\
+	"cmp " RSEQ_ARM_T0 ", #4\n\t"					\
+	"blo 6f\n\t"							\
+	"ldr " RSEQ_ARM_T0 ", [%[src], " RSEQ_ARM_T1 "]\n\t"		\
+	"str " RSEQ_ARM_T0 ", [%[dst], " RSEQ_ARM_T1 "]\n\t"		\
+	"add " RSEQ_ARM_T1 ", " RSEQ_ARM_T1 ", #4\n\t"			\
+	"b 5b\n\t"							\
+	"6:\n\t"	/* bytes */					\
+	"cmp " RSEQ_ARM_T1 ", %[len]\n\t"				\
+	"bhs 7f\n\t"							\
+	"ldrb " RSEQ_ARM_T0 ", [%[src], " RSEQ_ARM_T1 "]\n\t"		\
+	"strb " RSEQ_ARM_T0 ", [%[dst], " RSEQ_ARM_T1 "]\n\t"		\
+	"add " RSEQ_ARM_T1 ", " RSEQ_ARM_T1 ", #1\n\t"			\
+	"b 6b\n\t"							\
+	"7:\n\t"
+
+/* Operands and clobbers of every section. */
+#define RSEQ_ASM_PTR		"r"
+#define RSEQ_ASM_INDEX		"r"
+#define RSEQ_ARCH_COMMON_INPUTS(cpu)					\
+	[cpu_id]	"r" (cpu),					\
+	[rseq_abi]	"r" (rseq_get_abi())
+#define RSEQ_ARCH_CLOBBERS	"memory", "cc", RSEQ_ARM_CLOBBERS
+
+/*
+ * The literal-pool guard, a statement before each section.  gcc counts
+ * an asm goto as a single instruction when it places literal pools and
+ * picks branch encodings (final.cc, get_attr_length_1: an ordinary asm
+ * counts one instruction per line), so a function with many critical
+ * sections gets pools out of reach ("offset out of range").  An asm
+ * between .if 0 and .endif emits nothing and counts as one instruction
+ * per line: one goes right before each section, with at least as many
+ * lines as the section has instructions in .text (max_insns: 24, or 40
+ * for the copy), plus the text of the six injection points (which may
+ * name the operands of RSEQ_INJECT_INPUT, given to it too).
+ */
+#define RSEQ_ARM_LINES_8	"\n\n\n\n\n\n\n\n"
+#define RSEQ_ARM_LINES_24	RSEQ_ARM_LINES_8 RSEQ_ARM_LINES_8 RSEQ_ARM_LINES_8
+#define RSEQ_ARM_LINES_40	RSEQ_ARM_LINES_24 RSEQ_ARM_LINES_8 RSEQ_ARM_LINES_8
+#define RSEQ_ARCH_BEFORE_SECTION(max_insns)				\
+	__asm__ __volatile__ (".if 0\n\t" RSEQ_ARM_LINES_ ## max_insns	\
+		RSEQ_INJECT_ASM(1) RSEQ_INJECT_ASM(2) RSEQ_INJECT_ASM(3)	\
+		RSEQ_INJECT_ASM(4) RSEQ_INJECT_ASM(5) RSEQ_INJECT_ASM(6)	\
+		"\n\t.endif\n\t"						\
+		: : "i" (0) RSEQ_INJECT_INPUT)
+
+#define RSEQ_ARCH_OPS "loadstore-ops.h"
 
 #endif /* ARMv7 or later */
 #endif /* RSEQKIT_ARCH_ARM_H */

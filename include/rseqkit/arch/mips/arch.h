@@ -3,7 +3,7 @@
  * rseqkit/arch/mips/arch.h - MIPS (n64, n32 and o32, either byte order;
  * classic MIPS encoding only): signature, barriers, thread pointer, and
  * the assembler building blocks every critical section in
- * arch/mips/ops.h is made of.
+ * arch/loadstore-ops.h is made of.
  *
  * Included by rseqkit/rseq.h only.
  *
@@ -198,11 +198,67 @@ static inline void *rseq_thread_pointer(void)
 #define RSEQ_ASM_RELEASE_FENCE	"sync\n\t"
 
 /* The operands and clobbers every section uses. */
-#define RSEQ_MIPS_COMMON_INPUTS(cpu)					\
+#define RSEQ_ARCH_COMMON_INPUTS(cpu)					\
 	[cpu_id]	"r" (cpu),					\
 	[rseq_abi]	"r" (rseq_get_abi())
-#define RSEQ_MIPS_CLOBBERS	"memory", "$12", "$13", "$14", "$15", "$31"
+#define RSEQ_ARCH_CLOBBERS	"memory", "$12", "$13", "$14", "$15", "$31"
 
-#define RSEQ_ARCH_OPS "mips/ops.h"
+/*
+ * Building blocks of arch/loadstore-ops.h (the operation families; that
+ * file lists what each block must do).
+ * Scratch $12 (TMP0), $13 (TMP1), $14-$15 (the copy); no input is
+ * modified and nothing needs restoring.
+ */
+#define RSEQ_ASM_TMP0		"$12"
+#define RSEQ_ASM_TMP1		"$13"
+/* The commit store of a release variant. */
+#define RSEQ_ASM_STORE_RELEASE_WORD(val, ptr)				\
+	RSEQ_ASM_RELEASE_FENCE RSEQ_ASM_STORE_WORD(val, ptr)
+/* dst = *(base + index) */
+#define RSEQ_ASM_LOAD_WORD_INDEXED(dst, base, index)			\
+	RSEQ_MIPS_ADDU " " dst ", " base ", " index "\n\t"	\
+	RSEQ_ASM_LOAD_WORD(dst, dst)
+/* dst = *ptr + val */
+#define RSEQ_ASM_LOAD_ADD_WORD(dst, ptr, val)				\
+	RSEQ_ASM_LOAD_WORD(dst, ptr)					\
+	RSEQ_MIPS_ADDU " " dst ", " dst ", " val "\n\t"
+/* The pop's successor goes to $13 (the head stays in $12). */
+#define RSEQ_ASM_POP_NEXT	RSEQ_ASM_TMP1
+/*
+ * The copy of rseq_cmpeqv_trymemcpy_storev: whole words while at least
+ * one remains, then bytes; only bytes when dst or src is not word-aligned
+ * (a misaligned access traps to the kernel's emulation).  $12 is the
+ * offset, so no input register changes.
+ */
+#define RSEQ_ASM_MEMCPY_LOOP						\
+	"move $12, $0\n\t"						\
+	"or $13, %[dst], %[src]\n\t"					\
+	"andi $13, $13, " RSEQ_MIPS_WSIZE " - 1\n\t"			\
+	"bnez $13, 6f\n\t"						\
+	"5:\n\t"	/* words */					\
+	RSEQ_MIPS_ADDIU " $13, $12, " RSEQ_MIPS_WSIZE "\n\t"		\
+	"sltu $14, %[len], $13\n\t"					\
+	"bnez $14, 6f\n\t"						\
+	RSEQ_MIPS_ADDU " $14, %[src], $12\n\t"				\
+	RSEQ_ASM_LOAD_WORD("$15", "$14")				\
+	RSEQ_MIPS_ADDU " $14, %[dst], $12\n\t"				\
+	RSEQ_ASM_STORE_WORD("$15", "$14")				\
+	"move $12, $13\n\t"						\
+	"b 5b\n\t"							\
+	"6:\n\t"	/* trailing (or all) bytes */			\
+	"sltu $13, $12, %[len]\n\t"					\
+	"beqz $13, 7f\n\t"						\
+	RSEQ_MIPS_ADDU " $14, %[src], $12\n\t"				\
+	"lbu $15, 0($14)\n\t"						\
+	RSEQ_MIPS_ADDU " $14, %[dst], $12\n\t"				\
+	"sb $15, 0($14)\n\t"						\
+	RSEQ_MIPS_ADDIU " $12, $12, 1\n\t"				\
+	"b 6b\n\t"							\
+	"7:\n\t"
+
+/* Operands of every section. */
+#define RSEQ_ASM_PTR		"r"
+#define RSEQ_ASM_INDEX		"r"
+#define RSEQ_ARCH_OPS "loadstore-ops.h"
 
 #endif /* RSEQKIT_ARCH_MIPS_H */

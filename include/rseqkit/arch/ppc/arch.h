@@ -3,7 +3,7 @@
  * rseqkit/arch/ppc/arch.h - PowerPC: ppc64le (ELFv2), ppc64 big-endian
  * (ELFv1 or v2) and 32-bit powerpc: signature, barriers, thread pointer,
  * and the assembler building blocks every critical section in
- * arch/ppc/ops.h is made of.  The word size and the descriptor pointer's
+ * arch/loadstore-ops.h is made of.  The word size and the descriptor pointer's
  * place are chosen by macros, as arch/x86 does for i386.
  *
  * Included by rseqkit/rseq.h only.
@@ -192,11 +192,11 @@ static inline void *rseq_thread_pointer(void)
  * the address: branch to 'label' when *ptr != val (or == val); store;
  * load.
  */
-#define RSEQ_ASM_BNE_WORD(ptr, val, label)				\
+#define RSEQ_ASM_CMP_WORD_NE(ptr, val, label)				\
 	RSEQ_PPC_LL " " RSEQ_PPC_T0 ", 0(" ptr ")\n\t"			\
 	RSEQ_PPC_CMPL " %%cr7, " RSEQ_PPC_T0 ", " val "\n\t"		\
 	"bne- %%cr7, " label "\n\t"
-#define RSEQ_ASM_BEQ_WORD(ptr, val, label)				\
+#define RSEQ_ASM_CMP_WORD_EQ(ptr, val, label)				\
 	RSEQ_PPC_LL " " RSEQ_PPC_T0 ", 0(" ptr ")\n\t"			\
 	RSEQ_PPC_CMPL " %%cr7, " RSEQ_PPC_T0 ", " val "\n\t"		\
 	"beq- %%cr7, " label "\n\t"
@@ -220,6 +220,64 @@ static inline void *rseq_thread_pointer(void)
 /* Release ordering before the commit store. */
 #define RSEQ_ASM_RELEASE_FENCE	RSEQ_PPC_LWSYNC "\n\t"
 
-#define RSEQ_ARCH_OPS "ppc/ops.h"
+/*
+ * Building blocks of arch/loadstore-ops.h (the operation families; that
+ * file lists what each block must do).
+ * Scratch r9 (TMP0), r10 (TMP1), r11 (the copy's index).  They may hold a
+ * live value at injection point 4 of rseq_offset_deref_addv:
+ * RSEQ_INJECT_ASM must use other registers (named in RSEQ_INJECT_CLOBBER);
+ * cr0 and cr7 are free at every point.
+ */
+#define RSEQ_ASM_TMP0		RSEQ_PPC_T0
+#define RSEQ_ASM_TMP1		RSEQ_PPC_T1
+/* The commit store of a release variant. */
+#define RSEQ_ASM_STORE_RELEASE_WORD(val, ptr)				\
+	RSEQ_ASM_RELEASE_FENCE RSEQ_ASM_STORE_WORD(val, ptr)
+/* dst = *(base + index) */
+#define RSEQ_ASM_LOAD_WORD_INDEXED(dst, base, index)			\
+	RSEQ_PPC_LLX " " dst ", " base ", " index "\n\t"
+/* dst = *ptr + val */
+#define RSEQ_ASM_LOAD_ADD_WORD(dst, ptr, val)				\
+	RSEQ_ASM_LOAD_WORD(dst, ptr)					\
+	"add " dst ", " dst ", " val "\n\t"
+/* The pop reloads the head after injection point 4. */
+#define RSEQ_ASM_POP_RELOAD(ptr)	RSEQ_ASM_LOAD_WORD(RSEQ_ASM_TMP0, ptr)
+/*
+ * The copy of rseq_cmpeqv_trymemcpy_storev: whole words (8 or 4 bytes)
+ * while at least one remains, when both src and dst are word-aligned;
+ * bytes otherwise and for the tail.  r11 indexes both buffers, so no
+ * input register changes; cr0 and cr7 are the flags it uses.
+ */
+#define RSEQ_ASM_MEMCPY_LOOP						\
+	"li " RSEQ_PPC_T2 ", 0\n\t"					\
+	"or " RSEQ_PPC_T0 ", %[src], %[dst]\n\t"			\
+	"andi. " RSEQ_PPC_T0 ", " RSEQ_PPC_T0 ", " RSEQ_PPC_WMASK "\n\t" \
+	"bne- %%cr0, 6f\n\t"						\
+	"5:\n\t"	/* words */					\
+	"subf " RSEQ_PPC_T0 ", " RSEQ_PPC_T2 ", %[len]\n\t"		\
+	RSEQ_PPC_CMPLUI " %%cr7, " RSEQ_PPC_T0 ", " RSEQ_PPC_WSIZE "\n\t" \
+	"blt- %%cr7, 6f\n\t"						\
+	RSEQ_PPC_LLX " " RSEQ_PPC_T1 ", %[src], " RSEQ_PPC_T2 "\n\t"	\
+	RSEQ_PPC_STLX " " RSEQ_PPC_T1 ", %[dst], " RSEQ_PPC_T2 "\n\t"	\
+	"addi " RSEQ_PPC_T2 ", " RSEQ_PPC_T2 ", " RSEQ_PPC_WSIZE "\n\t"	\
+	"b 5b\n\t"							\
+	"6:\n\t"	/* bytes */					\
+	RSEQ_PPC_CMPLU " %%cr7, " RSEQ_PPC_T2 ", %[len]\n\t"		\
+	"bge- %%cr7, 7f\n\t"						\
+	"lbzx " RSEQ_PPC_T1 ", %[src], " RSEQ_PPC_T2 "\n\t"		\
+	"stbx " RSEQ_PPC_T1 ", %[dst], " RSEQ_PPC_T2 "\n\t"		\
+	"addi " RSEQ_PPC_T2 ", " RSEQ_PPC_T2 ", 1\n\t"			\
+	"b 6b\n\t"							\
+	"7:\n\t"
+
+/* Operands and clobbers of every section ("b": a base register, never r0). */
+#define RSEQ_ASM_PTR		"b"
+#define RSEQ_ASM_INDEX		"r"
+#define RSEQ_ARCH_COMMON_INPUTS(cpu)					\
+	[cpu_id]	"r" (cpu),					\
+	[rseq_abi]	"b" (rseq_get_abi())
+#define RSEQ_ARCH_CLOBBERS	"memory", "cc", RSEQ_PPC_CLOBBERS
+
+#define RSEQ_ARCH_OPS "loadstore-ops.h"
 
 #endif /* RSEQKIT_ARCH_PPC_H */

@@ -2,7 +2,7 @@
 /*
  * rseqkit/arch/riscv/arch.h - RISC-V (RV64 and RV32, little-endian):
  * signature, barriers, thread pointer, and the assembler building blocks
- * every critical section in arch/riscv/ops.h is made of.
+ * every critical section in arch/loadstore-ops.h is made of.
  *
  * Included by rseqkit/rseq.h only.
  *
@@ -172,11 +172,66 @@ static inline void *rseq_thread_pointer(void)
 #define RSEQ_ASM_RELEASE_FENCE	"fence rw, w\n\t"
 
 /* The operands and clobbers every section uses. */
-#define RSEQ_RV_COMMON_INPUTS(cpu)					\
+#define RSEQ_ARCH_COMMON_INPUTS(cpu)					\
 	[cpu_id]	"r" (cpu),					\
 	[rseq_abi]	"r" (rseq_get_abi())
-#define RSEQ_RV_CLOBBERS	"memory", "t0", "t1", "t2", "t3"
+#define RSEQ_ARCH_CLOBBERS	"memory", "t0", "t1", "t2", "t3"
 
-#define RSEQ_ARCH_OPS "riscv/ops.h"
+/*
+ * Building blocks of arch/loadstore-ops.h (the operation families; that
+ * file lists what each block must do).
+ * Scratch t0 (TMP0), t1 (TMP1), t2-t3 (the copy); no input is modified
+ * and nothing needs restoring.  The comparisons branch with
+ * RSEQ_RV_BNE_FAR / _BEQ_FAR (any distance).
+ */
+#define RSEQ_ASM_TMP0		"t0"
+#define RSEQ_ASM_TMP1		"t1"
+/* The commit store of a release variant. */
+#define RSEQ_ASM_STORE_RELEASE_WORD(val, ptr)				\
+	RSEQ_ASM_RELEASE_FENCE RSEQ_ASM_STORE_WORD(val, ptr)
+/* dst = *(base + index) */
+#define RSEQ_ASM_LOAD_WORD_INDEXED(dst, base, index)			\
+	"add " dst ", " base ", " index "\n\t"	\
+	RSEQ_ASM_LOAD_WORD(dst, dst)
+/* dst = *ptr + val */
+#define RSEQ_ASM_LOAD_ADD_WORD(dst, ptr, val)				\
+	RSEQ_ASM_LOAD_WORD(dst, ptr)					\
+	"add " dst ", " dst ", " val "\n\t"
+/* The pop's successor goes to t1 (the head stays in t0). */
+#define RSEQ_ASM_POP_NEXT	RSEQ_ASM_TMP1
+/*
+ * The copy of rseq_cmpeqv_trymemcpy_storev: whole words while at least
+ * one remains, then bytes; only bytes when dst or src is not word-aligned
+ * (a misaligned access may trap to a slow handler).  t0 is the offset,
+ * so no input register changes.
+ */
+#define RSEQ_ASM_MEMCPY_LOOP						\
+	"li t0, 0\n\t"							\
+	"or t1, %[dst], %[src]\n\t"					\
+	"andi t1, t1, " RSEQ_RV_WSIZE " - 1\n\t"			\
+	"bnez t1, 6f\n\t"						\
+	"5:\n\t"	/* words */					\
+	"addi t1, t0, " RSEQ_RV_WSIZE "\n\t"				\
+	"bgtu t1, %[len], 6f\n\t"					\
+	"add t2, %[src], t0\n\t"					\
+	RSEQ_ASM_LOAD_WORD("t3", "t2")					\
+	"add t2, %[dst], t0\n\t"					\
+	RSEQ_ASM_STORE_WORD("t3", "t2")					\
+	"mv t0, t1\n\t"							\
+	"j 5b\n\t"							\
+	"6:\n\t"	/* trailing (or all) bytes */			\
+	"bgeu t0, %[len], 7f\n\t"					\
+	"add t2, %[src], t0\n\t"					\
+	"lbu t3, 0(t2)\n\t"						\
+	"add t2, %[dst], t0\n\t"					\
+	"sb t3, 0(t2)\n\t"						\
+	"addi t0, t0, 1\n\t"						\
+	"j 6b\n\t"							\
+	"7:\n\t"
+
+/* Operands of every section. */
+#define RSEQ_ASM_PTR		"r"
+#define RSEQ_ASM_INDEX		"r"
+#define RSEQ_ARCH_OPS "loadstore-ops.h"
 
 #endif /* RSEQKIT_ARCH_RISCV_H */

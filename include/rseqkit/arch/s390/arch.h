@@ -2,7 +2,7 @@
 /*
  * rseqkit/arch/s390/arch.h - s390x (z/Architecture, 64-bit) and 31-bit
  * s390: signature, barriers, thread pointer, and the assembler building
- * blocks every critical section in arch/s390/ops.h is made of.
+ * blocks every critical section in arch/loadstore-ops.h is made of.
  *
  * Included by rseqkit/rseq.h only.
  *
@@ -160,11 +160,66 @@ static inline void *rseq_thread_pointer(void)
 #define RSEQ_ASM_RELEASE_FENCE	""
 
 /* The operands and clobbers every section uses. */
-#define RSEQ_S390_COMMON_INPUTS(cpu)					\
+#define RSEQ_ARCH_COMMON_INPUTS(cpu)					\
 	[cpu_id]	"r" (cpu),					\
 	[rseq_abi]	"a" (rseq_get_abi())
-#define RSEQ_S390_CLOBBERS	"memory", "cc", "r0", "r1"
+#define RSEQ_ARCH_CLOBBERS	"memory", "cc", "r0", "r1"
 
-#define RSEQ_ARCH_OPS "s390/ops.h"
+/*
+ * Building blocks of arch/loadstore-ops.h (the operation families; that
+ * file lists what each block must do).
+ * Scratch %r1 (TMP0: r0 cannot be a base or index register) and %r0
+ * (TMP1).  Inputs are "a" registers (usable as base or index).  s390
+ * keeps stores in order, so the release variants equal the relaxed ones.
+ */
+#define RSEQ_ASM_TMP0		"%%r1"		/* r0 cannot be an address */
+#define RSEQ_ASM_TMP1		"%%r0"
+/* The commit store of a release variant (the fence is empty). */
+#define RSEQ_ASM_STORE_RELEASE_WORD(val, ptr)				\
+	RSEQ_ASM_RELEASE_FENCE RSEQ_ASM_STORE_WORD(val, ptr)
+/* Go to 'label' when the word at 'addr' equals 'expect' (leaves it in %r1). */
+#define RSEQ_ASM_CMP_WORD_EQ(addr, expect, label)			\
+	RSEQ_ASM_LOAD_WORD("%%r1", addr)				\
+	RSEQ_S390_CR " %%r1, " expect "\n\t"				\
+	"jge " label "\n\t"
+/* dst = *(base + index) */
+#define RSEQ_ASM_LOAD_WORD_INDEXED(dst, base, index)			\
+	RSEQ_S390_L " " dst ", 0(" index ", " base ")\n\t"
+/* dst = *ptr + val (add from memory) */
+#define RSEQ_ASM_LOAD_ADD_WORD(dst, ptr, val)				\
+	RSEQ_S390_LR " " dst ", " val "\n\t"				\
+	RSEQ_S390_A " " dst ", 0(" ptr ")\n\t"
+/* rseq_addv sums in %r0. */
+#define RSEQ_ASM_ADDV_SUM	RSEQ_ASM_TMP1
+/*
+ * The copy of rseq_cmpeqv_trymemcpy_storev: whole words while at least
+ * one remains, then bytes (s390 accesses misaligned words in hardware).
+ * %r1 is the offset, used as the index register, so no input register
+ * changes; %r0 carries the data.
+ */
+#define RSEQ_ASM_MEMCPY_LOOP						\
+	RSEQ_S390_LHI " %%r1, 0\n\t"					\
+	"5:\n\t"	/* words */					\
+	RSEQ_S390_LR " %%r0, %%r1\n\t"					\
+	RSEQ_S390_AHI " %%r0, " RSEQ_S390_WSIZE "\n\t"			\
+	RSEQ_S390_CLR " %%r0, %[len]\n\t"				\
+	"jh 6f\n\t"							\
+	RSEQ_S390_L " %%r0, 0(%%r1, %[src])\n\t"			\
+	RSEQ_S390_ST " %%r0, 0(%%r1, %[dst])\n\t"			\
+	RSEQ_S390_AHI " %%r1, " RSEQ_S390_WSIZE "\n\t"			\
+	"j 5b\n\t"							\
+	"6:\n\t"	/* trailing bytes */				\
+	RSEQ_S390_CLR " %%r1, %[len]\n\t"				\
+	"jhe 7f\n\t"							\
+	"ic %%r0, 0(%%r1, %[src])\n\t"					\
+	"stc %%r0, 0(%%r1, %[dst])\n\t"					\
+	RSEQ_S390_AHI " %%r1, 1\n\t"					\
+	"j 6b\n\t"							\
+	"7:\n\t"
+
+/* Operands of every section ("a": usable as base or index register). */
+#define RSEQ_ASM_PTR		"a"
+#define RSEQ_ASM_INDEX		"a"
+#define RSEQ_ARCH_OPS "loadstore-ops.h"
 
 #endif /* RSEQKIT_ARCH_S390_H */
