@@ -17,7 +17,7 @@ TESTS += static_ops_test static_registration_test
 $(BUILD)/tests/static_%: tests/%.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -static -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
-CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh
+CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh tests/musl_check.sh
 
 # Cross builds of every architecture (not part of 'make check': ~1 min per
 # few architectures on 2 cores).  .ci/run runs it.

@@ -36,7 +36,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
-#include <linux/membarrier.h>
+/* membarrier(2) commands: rseqkit/abi.h (no kernel headers needed) */
 
 #define NR_INJECT 9
 static int loop_cnt[NR_INJECT + 1];
@@ -513,7 +513,7 @@ static void *deref_manager(void *arg)
 
 		cur ^= 1;
 		RSEQ_WRITE_ONCE(deref_base, (intptr_t)entries[cur]);
-		if (sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0)) {
+		if (sys_membarrier(RSEQKIT_MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0)) {
 			CHECK_MSG(0, "membarrier fence: %s", strerror(errno));
 			return NULL;
 		}
@@ -826,11 +826,11 @@ static int run_one(void)
 
 static bool membarrier_rseq_available(void)
 {
-	int mask = sys_membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+	int mask = sys_membarrier(0 /* MEMBARRIER_CMD_QUERY */, 0, 0);
 
-	if (mask < 0 || !(mask & MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ))
+	if (mask < 0 || !(mask & RSEQKIT_MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ))
 		return false;
-	return sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0;
+	return sys_membarrier(RSEQKIT_MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0;
 }
 
 static void set_inject(int point, int value)
