@@ -12,7 +12,10 @@ VERSION   := 0.1.0
 SOVERSION := 0
 
 CC        ?= cc
-AR        ?= ar
+# A cross gcc (CC=aarch64-linux-gnu-gcc) brings its own ar.
+ifeq ($(origin AR),default)
+AR        := $(or $(patsubst %gcc,%ar,$(filter %-gcc,$(CC))),ar)
+endif
 BUILD     ?= build
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
