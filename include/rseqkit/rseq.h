@@ -137,6 +137,7 @@ enum rseq_owner {
 #else
 # include "arch/generic/arch.h"
 #endif
+#include "arch/sections.h"	/* the ELF tables of every section */
 
 static inline struct rseq_abi *rseq_get_abi(void)
 {

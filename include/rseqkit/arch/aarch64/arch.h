@@ -61,26 +61,7 @@ static inline void *rseq_thread_pointer(void)
 #define RSEQ_A64_CLOBBERS	"x9", "x10", "x11"
 
 #define RSEQ_A64_RSEQ_CS_OFFSET	8
-
-/* Emit the descriptor and register it in __rseq_cs_ptr_array. */
-#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
-	".pushsection __rseq_cs, \"aw\"\n\t"					\
-	".balign 32\n\t"							\
-	__rseq_str(label) ":\n\t"						\
-	".long 0x0, 0x0\n\t"			/* version, flags */		\
-	".quad " __rseq_str(start_ip) ", "					\
-		"(" __rseq_str(post_commit_ip) " - " __rseq_str(start_ip) "), "\
-		__rseq_str(abort_ip) "\n\t"					\
-	".popsection\n\t"							\
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
-	".quad " __rseq_str(label) "b\n\t"					\
-	".popsection\n\t"
-
-/* Record an exit of the section other than its post-commit address. */
-#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
-	".quad " __rseq_str(start_ip) ", " __rseq_str(exit_ip) "\n\t"	\
-	".popsection\n\t"
+#define RSEQ_ASM_U64(x)		".quad " x	/* tables: arch/sections.h */
 
 /*
  * Arm the section: the descriptor's address (PC-relative, valid in PIC

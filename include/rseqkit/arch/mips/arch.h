@@ -113,18 +113,7 @@ static inline void *rseq_thread_pointer(void)
  * at link time: no text relocation, also in PIE and shared libraries).
  */
 #define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
-	".pushsection __rseq_cs, \"aw\"\n\t"					\
-	".balign 32\n\t"							\
-	__rseq_str(label) ":\n\t"						\
-	".word 0x0, 0x0\n\t"			/* version, flags */		\
-	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"				\
-	RSEQ_ASM_U64("(" __rseq_str(post_commit_ip) " - "			\
-		     __rseq_str(start_ip) ")") "\n\t"				\
-	RSEQ_ASM_U64(__rseq_str(abort_ip)) "\n\t"				\
-	".popsection\n\t"							\
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
-	RSEQ_ASM_U64(__rseq_str(label) "b") "\n\t"				\
-	".popsection\n\t"							\
+	RSEQ_ASM_DESCRIPTOR(label, start_ip, post_commit_ip, abort_ip)	\
 	".set push\n\t"							\
 	".set noreorder\n\t"							\
 	"bal 79f\n\t"								\
@@ -133,13 +122,6 @@ static inline void *rseq_thread_pointer(void)
 	".word " __rseq_str(label) "b - 78b\n\t"				\
 	"79:\n\t"								\
 	".set pop\n\t"
-
-/* Record an exit of the section other than its post-commit address. */
-#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
-	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"			\
-	RSEQ_ASM_U64(__rseq_str(exit_ip)) "\n\t"			\
-	".popsection\n\t"
 
 /*
  * Arm the section: the descriptor's address ($31 plus the offset stored

@@ -115,28 +115,6 @@ static inline void *rseq_thread_pointer(void)
 # define RSEQ_PPC_CLOBBERS	"r9", "r10", "r11", "cr0", "cr7"
 #endif
 
-/* Emit the descriptor and register it in __rseq_cs_ptr_array. */
-#define RSEQ_ASM_DEFINE_TABLE(label, start_ip, post_commit_ip, abort_ip)	\
-	".pushsection __rseq_cs, \"aw\"\n\t"					\
-	".balign 32\n\t"							\
-	__rseq_str(label) ":\n\t"						\
-	".long 0x0, 0x0\n\t"			/* version, flags */		\
-	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"				\
-	RSEQ_ASM_U64("(" __rseq_str(post_commit_ip) " - "			\
-		     __rseq_str(start_ip) ")") "\n\t"				\
-	RSEQ_ASM_U64(__rseq_str(abort_ip)) "\n\t"				\
-	".popsection\n\t"							\
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"				\
-	RSEQ_ASM_U64(__rseq_str(label) "b") "\n\t"				\
-	".popsection\n\t"
-
-/* Record an exit of the section other than its post-commit address. */
-#define RSEQ_ASM_DEFINE_EXIT_POINT(start_ip, exit_ip)			\
-	".pushsection __rseq_exit_point_array, \"aw\"\n\t"		\
-	RSEQ_ASM_U64(__rseq_str(start_ip)) "\n\t"			\
-	RSEQ_ASM_U64(__rseq_str(exit_ip)) "\n\t"			\
-	".popsection\n\t"
-
 /*
  * The descriptor's address into T0.  64-bit: pc-relative where the code
  * is (POWER10 -mpcrel: no TOC pointer), else relative to the TOC pointer
