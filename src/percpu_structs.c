@@ -10,6 +10,7 @@
  * it with plain accesses, and releases it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <rseqkit/percpu/percpu.h>
@@ -17,22 +18,49 @@
 
 #define SLOT_OK(b, cpu)	((cpu) >= 0 && (cpu) < (b)->nr)
 
+/*
+ * Every structure starts with its struct rseq_percpu_base: allocate one of
+ * 'size' bytes and set its base up over 'pool' (NULL: a private pool) with
+ * per-CPU slots of 'slot_len' bytes.  NULL with errno set on failure.
+ */
+static void *struct_create(size_t size, struct rseq_mempool *pool, size_t slot_len,
+			   const char *name)
+{
+	struct rseq_percpu_base *b = calloc(1, size);
+
+	if (!b) {
+		rseqkit_fail(ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (rseq_percpu_base_init(b, pool, slot_len, name)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void struct_destroy(struct rseq_percpu_base *b)
+{
+	if (!b)
+		return;
+	rseq_percpu_base_fini(b);
+	free(b);
+}
+
+_Static_assert(offsetof(struct rseq_percpu_counter, b) == 0, "base first");
+_Static_assert(offsetof(struct rseq_percpu_lock, b) == 0, "base first");
+_Static_assert(offsetof(struct rseq_percpu_stack, b) == 0, "base first");
+_Static_assert(offsetof(struct rseq_percpu_fifo, b) == 0, "base first");
+
 /* ---- counter ---- */
 
 RSEQKIT_EXPORT struct rseq_percpu_counter *rseq_percpu_counter_create(struct rseq_mempool *pool)
 {
-	struct rseq_percpu_counter *c = calloc(1, sizeof(*c));
+	struct rseq_percpu_counter *c = struct_create(sizeof(*c), pool,
+			sizeof(struct rseq_percpu_counter_slot), "counter");
 
-	if (!c) {
-		rseqkit_fail(ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (rseq_percpu_base_init(&c->b, pool, sizeof(struct rseq_percpu_counter_slot),
-				  "counter")) {
-		free(c);
-		return NULL;
-	}
-	pthread_mutex_init(&c->lock, NULL);
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
 
@@ -40,9 +68,8 @@ RSEQKIT_EXPORT void rseq_percpu_counter_destroy(struct rseq_percpu_counter *c)
 {
 	if (!c)
 		return;
-	rseq_percpu_base_fini(&c->b);
 	pthread_mutex_destroy(&c->lock);
-	free(c);
+	struct_destroy(&c->b);
 }
 
 RSEQKIT_EXPORT void rseq_percpu_counter_add_slow(struct rseq_percpu_counter *c, intptr_t v)
@@ -120,25 +147,13 @@ RSEQKIT_EXPORT intptr_t rseq_percpu_counter_reset(struct rseq_percpu_counter *c)
 
 RSEQKIT_EXPORT struct rseq_percpu_lock *rseq_percpu_lock_create(struct rseq_mempool *pool)
 {
-	struct rseq_percpu_lock *l = calloc(1, sizeof(*l));
-
-	if (!l) {
-		rseqkit_fail(ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (rseq_percpu_base_init(&l->b, pool, sizeof(struct rseq_percpu_slot), "lock")) {
-		free(l);
-		return NULL;
-	}
-	return l;
+	return struct_create(sizeof(struct rseq_percpu_lock), pool,
+			     sizeof(struct rseq_percpu_slot), "lock");
 }
 
 RSEQKIT_EXPORT void rseq_percpu_lock_destroy(struct rseq_percpu_lock *l)
 {
-	if (!l)
-		return;
-	rseq_percpu_base_fini(&l->b);
-	free(l);
+	struct_destroy(l ? &l->b : NULL);
 }
 
 RSEQKIT_EXPORT int rseq_percpu_lock_cpu(struct rseq_percpu_lock *l, int cpu)
@@ -179,25 +194,13 @@ RSEQKIT_EXPORT struct rseq_percpu_node rseq_percpu_stack_end = {
 
 RSEQKIT_EXPORT struct rseq_percpu_stack *rseq_percpu_stack_create(struct rseq_mempool *pool)
 {
-	struct rseq_percpu_stack *s = calloc(1, sizeof(*s));
-
-	if (!s) {
-		rseqkit_fail(ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (rseq_percpu_base_init(&s->b, pool, sizeof(struct rseq_percpu_slot), "stack")) {
-		free(s);
-		return NULL;
-	}
-	return s;
+	return struct_create(sizeof(struct rseq_percpu_stack), pool,
+			     sizeof(struct rseq_percpu_slot), "stack");
 }
 
 RSEQKIT_EXPORT void rseq_percpu_stack_destroy(struct rseq_percpu_stack *s)
 {
-	if (!s)
-		return;
-	rseq_percpu_base_fini(&s->b);
-	free(s);
+	struct_destroy(s ? &s->b : NULL);
 }
 
 RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_terminate(intptr_t head)
@@ -470,7 +473,7 @@ RSEQKIT_EXPORT struct rseq_percpu_fifo *rseq_percpu_fifo_create(size_t rec_size,
 				size_t capacity, struct rseq_mempool *pool)
 {
 	struct rseq_percpu_fifo *f;
-	size_t cap = 1;
+	size_t cap = 1, stride;
 
 	while (cap < capacity)
 		cap <<= 1;
@@ -478,28 +481,20 @@ RSEQKIT_EXPORT struct rseq_percpu_fifo *rseq_percpu_fifo_create(size_t rec_size,
 		rseqkit_fail(EINVAL, "bad record size or capacity");
 		return NULL;
 	}
-	f = calloc(1, sizeof(*f));
-	if (!f) {
-		rseqkit_fail(ENOMEM, "out of memory");
-		return NULL;
-	}
-	f->rec_size = rec_size;
-	f->rec_stride = (rec_size + 7) & ~(size_t)7;
-	f->capacity = cap;
-	if (rseq_percpu_base_init(&f->b, pool, sizeof(struct rseq_percpu_fifo_slot) +
-				  cap * f->rec_stride, "fifo")) {
-		free(f);
-		return NULL;
+	stride = (rec_size + 7) & ~(size_t)7;
+	f = struct_create(sizeof(*f), pool,
+			  sizeof(struct rseq_percpu_fifo_slot) + cap * stride, "fifo");
+	if (f) {
+		f->rec_size = rec_size;
+		f->rec_stride = stride;
+		f->capacity = cap;
 	}
 	return f;
 }
 
 RSEQKIT_EXPORT void rseq_percpu_fifo_destroy(struct rseq_percpu_fifo *f)
 {
-	if (!f)
-		return;
-	rseq_percpu_base_fini(&f->b);
-	free(f);
+	struct_destroy(f ? &f->b : NULL);
 }
 
 static intptr_t fifo_head(intptr_t st) { return st & RSEQ_PERCPU_FIFO_MASK; }
