@@ -24,3 +24,10 @@ CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh tests/musl_check.sh
 .PHONY: check-cross
 check-cross: lib
 	@BUILD=$(BUILD) sh tests/run.sh --tests "" --scripts tests/cross_check.sh
+
+# The kernel's own rseq selftests against rseqkit's header, and rseqkit's
+# tools on the kernel's critical sections (fetches linux-source-6.12 from
+# Debian unless KSRC=<linux tree>; about 3 minutes).  .ci/run runs it.
+.PHONY: check-kselftests
+check-kselftests: lib $(addprefix $(BUILD)/tools/,rseq-inspect rseq-check)
+	@BUILD=$(BUILD) KSRC=$(KSRC) sh tests/run.sh --tests "" --scripts tests/kselftests.sh
