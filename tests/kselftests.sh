@@ -28,7 +28,7 @@ ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 if [ -z "${KSRC:-}" ]; then
-	cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseqkit-vm}/src
+	cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rseqkit-vm}/src
 	KSRC=$cache/linux-source-6.12
 	if [ ! -f "$KSRC/tools/testing/selftests/rseq/param_test.c" ]; then
 		mkdir -p "$cache"

@@ -13,7 +13,7 @@ set -eu
 
 debarch=$1 suite=$2 cmd=$3
 shift 3
-cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseqkit-vm}
+cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rseqkit-vm}
 
 # The first configured Debian archive URI that is not the security archive.
 mirror_uri() {

@@ -39,7 +39,7 @@ esac
 arch=$1 kernel=$2
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseqkit-vm}
+cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rseqkit-vm}
 export RSEQKIT_VM_CACHE=$cache
 
 case $kernel in

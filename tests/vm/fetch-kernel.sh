@@ -14,7 +14,7 @@ set -eu
 
 debarch=$1 suite=$2 flavour=$3
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseqkit-vm}
+cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rseqkit-vm}
 apt="$here/apt.sh $debarch $suite"
 refresh=${RSEQKIT_VM_REFRESH_HOURS:-24}
 lists=$cache/apt/$debarch-$suite/lists

@@ -18,7 +18,7 @@
 set -eu
 
 arch=$1
-cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseqkit-vm}
+cache=${RSEQKIT_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rseqkit-vm}
 log() { echo "toolchain: $*" >&2; }
 
 case $arch in
