@@ -12,9 +12,10 @@ VERSION   := 0.1.0
 SOVERSION := 0
 
 CC        ?= cc
-# A cross gcc (CC=aarch64-linux-gnu-gcc) brings its own ar.
+# A cross gcc (CC=aarch64-linux-gnu-gcc) brings its own ar (musl-gcc not).
 ifeq ($(origin AR),default)
-AR        := $(or $(patsubst %gcc,%ar,$(filter %-gcc,$(CC))),ar)
+CROSS_AR  := $(patsubst %gcc,%ar,$(filter %-gcc,$(CC)))
+AR        := $(if $(CROSS_AR),$(if $(shell command -v $(CROSS_AR) 2>/dev/null),$(CROSS_AR),ar),ar)
 endif
 BUILD     ?= build
 PREFIX    ?= /usr/local
