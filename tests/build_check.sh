@@ -4,6 +4,7 @@
 set -u
 BUILD=${BUILD:-build}
 pass=0; fail=0; skip=0
+mkdir -p "$BUILD/build-check"
 for cc in gcc clang; do
 	if ! command -v $cc >/dev/null 2>&1; then
 		echo "NOTE: $cc not installed"; skip=$((skip + 1)); continue
