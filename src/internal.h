@@ -14,9 +14,6 @@
 /* One-time process setup (constructor; also called by registration). */
 RSEQKIT_HIDDEN void rseqkit_init(void);
 
-/* The owner chosen at setup (enum rseq_owner). */
-RSEQKIT_HIDDEN extern enum rseq_owner rseqkit_owner;
-
 /* The kernel's rseq feature size (0 when rseq is unavailable). */
 RSEQKIT_HIDDEN unsigned int rseqkit_kernel_feature_size(void);
 

@@ -51,6 +51,7 @@ _Static_assert(offsetof(struct rseq_percpu_counter, b) == 0, "base first");
 _Static_assert(offsetof(struct rseq_percpu_lock, b) == 0, "base first");
 _Static_assert(offsetof(struct rseq_percpu_stack, b) == 0, "base first");
 _Static_assert(offsetof(struct rseq_percpu_fifo, b) == 0, "base first");
+_Static_assert(offsetof(struct rseq_percpu_buffer, b) == 0, "base first");
 
 /* ---- counter ---- */
 
@@ -303,14 +304,25 @@ RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_all_cpu(struct rse
 
 /* ---- buffer ---- */
 
+/* Bytes of one CPU's slot of a buffer of 'capacity' pointers; 0: bad. */
+static size_t buffer_slot_len(size_t capacity)
+{
+	if (!capacity || capacity > (1u << 24)) {
+		rseqkit_fail(EINVAL, "bad buffer capacity");
+		return 0;
+	}
+	return sizeof(struct rseq_percpu_buffer_slot) + capacity * sizeof(void *);
+}
+
 RSEQKIT_EXPORT int rseq_percpu_buffer_init(struct rseq_percpu_buffer *buf, size_t capacity,
 					   struct rseq_mempool *pool, const char *name)
 {
-	if (!capacity || capacity > (1u << 24))
-		return rseqkit_fail(EINVAL, "bad buffer capacity");
+	size_t len = buffer_slot_len(capacity);
+
+	if (!len)
+		return -1;
 	buf->capacity = (intptr_t)capacity;
-	return rseq_percpu_base_init(&buf->b, pool, sizeof(struct rseq_percpu_buffer_slot) +
-				     capacity * sizeof(void *), name);
+	return rseq_percpu_base_init(&buf->b, pool, len, name);
 }
 
 RSEQKIT_EXPORT void rseq_percpu_buffer_fini(struct rseq_percpu_buffer *buf)
@@ -321,25 +333,20 @@ RSEQKIT_EXPORT void rseq_percpu_buffer_fini(struct rseq_percpu_buffer *buf)
 RSEQKIT_EXPORT struct rseq_percpu_buffer *rseq_percpu_buffer_create(size_t capacity,
 								    struct rseq_mempool *pool)
 {
-	struct rseq_percpu_buffer *buf = calloc(1, sizeof(*buf));
+	size_t len = buffer_slot_len(capacity);
+	struct rseq_percpu_buffer *buf;
 
-	if (!buf) {
-		rseqkit_fail(ENOMEM, "out of memory");
+	if (!len)
 		return NULL;
-	}
-	if (rseq_percpu_buffer_init(buf, capacity, pool, "buffer")) {
-		free(buf);
-		return NULL;
-	}
+	buf = struct_create(sizeof(*buf), pool, len, "buffer");
+	if (buf)
+		buf->capacity = (intptr_t)capacity;
 	return buf;
 }
 
 RSEQKIT_EXPORT void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf)
 {
-	if (!buf)
-		return;
-	rseq_percpu_buffer_fini(buf);
-	free(buf);
+	struct_destroy(buf ? &buf->b : NULL);
 }
 
 RSEQKIT_EXPORT int rseq_percpu_buffer_push_slow(struct rseq_percpu_buffer *buf, void *ptr)

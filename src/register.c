@@ -41,7 +41,7 @@ RSEQKIT_EXPORT unsigned int rseq_size;
 RSEQKIT_EXPORT unsigned int rseq_flags;
 RSEQKIT_EXPORT unsigned int rseq_feature_size;
 
-enum rseq_owner rseqkit_owner = RSEQ_OWNER_NONE;
+static enum rseq_owner rseqkit_owner = RSEQ_OWNER_NONE;
 
 #define RSEQKIT_AREA_SIZE	128
 #define RSEQKIT_AREA_ALIGN	64

@@ -912,18 +912,34 @@ static void validate_cs(struct rinspect *ri, long idx)
 		      want[0], want[1], want[2], want[3]);
 }
 
+/*
+ * Entries of 'unit' bytes in table section 'sec': a defect when the section
+ * has no contents in the file, a warning when its size is not a multiple
+ * of 'unit'.
+ */
+static uint64_t table_entries(struct rinspect *ri, size_t sec, const char *name,
+			      unsigned int unit)
+{
+	const struct rsec *s = &ri->sec[sec];
+
+	if (s->type == SHT_NOBITS) {
+		if (s->size)
+			issue(ri, RI_DEFECT, -1, "%s has no contents", name);
+		return 0;
+	}
+	if (s->size % unit)
+		issue(ri, RI_WARNING, -1, "%s size %llu not a multiple of %u",
+		      name, (unsigned long long)s->size, unit);
+	return s->size / unit;
+}
+
 static void read_tables(struct rinspect *ri)
 {
 	if (ri->sec_ptr) {
-		const struct rsec *s = &ri->sec[ri->sec_ptr];
 		uint64_t a = ri->secaddr[ri->sec_ptr];
-		if (s->type == SHT_NOBITS && s->size)
-			issue(ri, RI_DEFECT, -1, "__rseq_cs_ptr_array has no contents");
-		else if (s->size % 8)
-			issue(ri, RI_WARNING, -1,
-			      "__rseq_cs_ptr_array size %llu not a multiple of 8",
-			      (unsigned long long)s->size);
-		for (uint64_t i = 0; s->type != SHT_NOBITS && i < s->size / 8; i++) {
+		uint64_t n = table_entries(ri, ri->sec_ptr, "__rseq_cs_ptr_array", 8);
+
+		for (uint64_t i = 0; i < n; i++) {
 			uint64_t d;
 			int st = get_field(ri, a + i * 8, &d);
 			if (st != RF_OK) {
@@ -954,15 +970,11 @@ static void read_tables(struct rinspect *ri)
 	if (ri->sec_cs) {
 		const struct rsec *s = &ri->sec[ri->sec_cs];
 		uint64_t a = ri->secaddr[ri->sec_cs];
-		if (s->type == SHT_NOBITS && s->size)
-			issue(ri, RI_DEFECT, -1, "__rseq_cs has no contents");
-		else if (s->size % 32)
-			issue(ri, RI_WARNING, -1,
-			      "__rseq_cs size %llu not a multiple of 32",
-			      (unsigned long long)s->size);
+		int readable = table_entries(ri, ri->sec_cs, "__rseq_cs", 32) > 0;
+
 		/* Descriptors the pointer array does not list. */
 		for (uint64_t o = (32 - (a & 31)) & 31;
-		     s->type != SHT_NOBITS && o < s->size && s->size - o >= 32;
+		     readable && o < s->size && s->size - o >= 32;
 		     o += 32) {
 			if (find_cs(ri, a + o) >= 0)
 				continue;
@@ -976,13 +988,9 @@ static void read_tables(struct rinspect *ri)
 		validate_cs(ri, (long)i);
 
 	if (ri->sec_exit) {
-		const struct rsec *s = &ri->sec[ri->sec_exit];
 		uint64_t a = ri->secaddr[ri->sec_exit];
-		if (s->size % 16)
-			issue(ri, RI_WARNING, -1,
-			      "__rseq_exit_point_array size %llu not a multiple of 16",
-			      (unsigned long long)s->size);
-		uint64_t n = s->type == SHT_NOBITS ? 0 : s->size / 16;
+		uint64_t n = table_entries(ri, ri->sec_exit, "__rseq_exit_point_array", 16);
+
 		if (n > MAX_CS)
 			n = MAX_CS;
 		if (n) {
