@@ -8,7 +8,8 @@
 # Cross builds: make CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 tests
 # Each area adds its targets in mk/<area>.mk (included below).
 
-VERSION   := 0.1.0
+# The release, read from the public header (one place to change it).
+VERSION   := $(shell sed -n 's/^\#define RSEQKIT_VERSION_STRING[^"]*"\(.*\)"/\1/p' include/rseqkit/version.h)
 SOVERSION := 0
 
 CC        ?= cc

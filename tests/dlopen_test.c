@@ -54,14 +54,16 @@ int main(void)
 		CHECK_MSG(0, "dlopen(%s): %s", path, dlerror());
 		return test_done();
 	}
-	reg = (int (*)(void))dlsym(h, "rseq_register_current_thread");
-	unreg = (int (*)(void))dlsym(h, "rseq_unregister_current_thread");
-	owner = (enum rseq_owner (*)(void))dlsym(h, "rseq_registration_owner");
-	offset_p = dlsym(h, "rseq_offset");
+	reg = (int (*)(void))dlsym(h, "rseqkit_register_current_thread");
+	unreg = (int (*)(void))dlsym(h, "rseqkit_unregister_current_thread");
+	owner = (enum rseq_owner (*)(void))dlsym(h, "rseqkit_registration_owner");
+	offset_p = dlsym(h, "rseqkit_offset");
 	CHECK(reg && unreg && owner && offset_p);
 	/* nothing private leaks from the export list */
 	CHECK(dlsym(h, "rseqkit_init") == NULL);
 	CHECK(dlsym(h, "rseqkit_fail") == NULL);
+	/* only rseqkit_* names: librseq's rseq_* stay free for librseq */
+	CHECK(dlsym(h, "rseq_register_current_thread") == NULL);
 	if (!(reg && unreg && owner && offset_p))
 		return test_done();
 

@@ -19,9 +19,9 @@ for f in include/rseqkit/rseq.h include/rseqkit/abi.h lib/librseqkit.a \
 done
 soname=$(readelf -d "$root/lib/librseqkit.so" 2>/dev/null | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [ "$soname" = librseqkit.so.0 ] && ok || bad "soname is '$soname'"
-# Only rseq_* symbols are exported.
-leaks=$(nm -D --defined-only "$root/lib/librseqkit.so" | awk '{print $3}' | grep -v '^rseq_' | grep -v '^RSEQKIT_' || true)
-[ -z "$leaks" ] && ok || bad "exported non-rseq_ symbols: $leaks"
+# Only rseqkit_* symbols are exported (docs/surface.md).
+leaks=$(nm -D --defined-only "$root/lib/librseqkit.so" | awk '{print $3}' | grep -v '^rseqkit_' | grep -v '^RSEQKIT_' || true)
+[ -z "$leaks" ] && ok || bad "exported non-rseqkit_ symbols: $leaks"
 
 cat > "$stage/prog.c" <<'C'
 #include <rseqkit/rseq.h>

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "version.h"
 
 enum rseq_abi_cpu_id_state {
 	RSEQ_ABI_CPU_ID_UNINITIALIZED		= -1,

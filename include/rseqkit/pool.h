@@ -69,35 +69,35 @@ struct rseq_mempool_stats {
 struct rseq_mempool;
 
 struct rseq_mempool *rseq_mempool_create(const char *name, size_t item_len,
-					 const struct rseq_mempool_attr *attr);
-int rseq_mempool_destroy(struct rseq_mempool *pool);
+					 const struct rseq_mempool_attr *attr) RSEQKIT_SYM(mempool_create);
+int rseq_mempool_destroy(struct rseq_mempool *pool) RSEQKIT_SYM(mempool_destroy);
 
 /* CPU 0's instance of a new item (contents undefined), or NULL + errno. */
-void *rseq_mempool_percpu_malloc(struct rseq_mempool *pool);
+void *rseq_mempool_percpu_malloc(struct rseq_mempool *pool) RSEQKIT_SYM(mempool_percpu_malloc);
 /* Same, every instance zeroed. */
-void *rseq_mempool_percpu_zmalloc(struct rseq_mempool *pool);
+void *rseq_mempool_percpu_zmalloc(struct rseq_mempool *pool) RSEQKIT_SYM(mempool_percpu_zmalloc);
 /* Same, 'len' bytes of 'init' copied into every instance (rest zeroed). */
 void *rseq_mempool_percpu_malloc_init(struct rseq_mempool *pool,
-				      const void *init, size_t len);
+				      const void *init, size_t len) RSEQKIT_SYM(mempool_percpu_malloc_init);
 /* 0, or -1 with errno EINVAL (not from this pool, or freed twice). */
-int rseq_mempool_percpu_free(struct rseq_mempool *pool, void *ptr);
+int rseq_mempool_percpu_free(struct rseq_mempool *pool, void *ptr) RSEQKIT_SYM(mempool_percpu_free);
 
-size_t rseq_mempool_stride(const struct rseq_mempool *pool);
+size_t rseq_mempool_stride(const struct rseq_mempool *pool) RSEQKIT_SYM(mempool_stride);
 /* Instances per item: indexes 0 .. nr_cpus - 1 are valid. */
-int rseq_mempool_nr_cpus(const struct rseq_mempool *pool);
+int rseq_mempool_nr_cpus(const struct rseq_mempool *pool) RSEQKIT_SYM(mempool_nr_cpus);
 /* True when index 'cpu' is a possible CPU (or a possible mm_cid). */
-bool rseq_mempool_cpu_possible(const struct rseq_mempool *pool, int cpu);
+bool rseq_mempool_cpu_possible(const struct rseq_mempool *pool, int cpu) RSEQKIT_SYM(mempool_cpu_possible);
 /* The index the pool's users pass to the operations. */
-enum rseq_percpu_mode rseq_mempool_percpu_mode(const struct rseq_mempool *pool);
+enum rseq_percpu_mode rseq_mempool_percpu_mode(const struct rseq_mempool *pool) RSEQKIT_SYM(mempool_percpu_mode);
 int rseq_mempool_get_stats(struct rseq_mempool *pool,
-			   struct rseq_mempool_stats *stats);
+			   struct rseq_mempool_stats *stats) RSEQKIT_SYM(mempool_get_stats);
 
 /*
  * The possible CPUs as the kernel lists them
  * (/sys/devices/system/cpu/possible): fills mask[0..max-1] with 0/1 and
  * returns the highest possible CPU + 1, or -1 with errno.
  */
-int rseq_possible_cpus(unsigned char *mask, int max);
+int rseq_possible_cpus(unsigned char *mask, int max) RSEQKIT_SYM(possible_cpus);
 
 /* CPU 'cpu''s instance of a per-CPU item. */
 static inline void *rseq_percpu_ptr_stride(void *ptr, int cpu, size_t stride)

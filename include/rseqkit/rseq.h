@@ -87,16 +87,16 @@ extern "C" {
 	} while (0)
 
 /* Offset from the thread pointer to this thread's struct rseq_abi. */
-extern ptrdiff_t rseq_offset;
+extern ptrdiff_t rseq_offset RSEQKIT_SYM(offset);
 /*
  * Size of the active feature set: the fields below it are filled by the
  * kernel.  0 when rseq is unavailable.
  */
-extern unsigned int rseq_size;
+extern unsigned int rseq_size RSEQKIT_SYM(size);
 /* Flags the registration used. */
-extern unsigned int rseq_flags;
+extern unsigned int rseq_flags RSEQKIT_SYM(flags);
 /* Feature size the kernel supports (auxv, or 20 before Linux 6.3). */
-extern unsigned int rseq_feature_size;
+extern unsigned int rseq_feature_size RSEQKIT_SYM(feature_size);
 
 enum rseq_mo {
 	RSEQ_MO_RELAXED = 0,
@@ -190,28 +190,28 @@ cmpfail: __attribute__((unused));					\
  * Returns 0, or -1 with errno (ENOSYS, EINVAL, EBUSY, EPERM, EFAULT) and
  * rseq_error_reason() saying why.
  */
-int rseq_register_current_thread(void);
+int rseq_register_current_thread(void) RSEQKIT_SYM(register_current_thread);
 
 /* Undo one rseq_register_current_thread(). 0, or -1 with errno. */
-int rseq_unregister_current_thread(void);
+int rseq_unregister_current_thread(void) RSEQKIT_SYM(unregister_current_thread);
 
 /* The current CPU without rseq (sched_getcpu()); -1 with errno on error. */
-int32_t rseq_fallback_current_cpu(void);
+int32_t rseq_fallback_current_cpu(void) RSEQKIT_SYM(fallback_current_cpu);
 
 /* The current NUMA node without rseq (getcpu()); -1 with errno on error. */
-int32_t rseq_fallback_current_node(void);
+int32_t rseq_fallback_current_node(void) RSEQKIT_SYM(fallback_current_node);
 
 /* True when the kernel supports rseq and it is not denied to this process. */
-bool rseq_available(void);
+bool rseq_available(void) RSEQKIT_SYM(available);
 
 /* Who owns this process's registrations (enum rseq_owner). */
-enum rseq_owner rseq_registration_owner(void);
+enum rseq_owner rseq_registration_owner(void) RSEQKIT_SYM(registration_owner);
 
 /* Bytes registered per thread: 32 (legacy) or the full feature size. */
-unsigned int rseq_registration_size(void);
+unsigned int rseq_registration_size(void) RSEQKIT_SYM(registration_size);
 
 /* Why the calling thread's last failed rseqkit call failed, or "". */
-const char *rseq_error_reason(void);
+const char *rseq_error_reason(void) RSEQKIT_SYM(error_reason);
 
 /*
  * Current CPU number, -1 (rseq not registered for this thread) or -2

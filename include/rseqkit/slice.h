@@ -41,20 +41,20 @@ extern "C" {
  * feature size), ENOSYS (no rseq), EINVAL (thread not registered), or the
  * prctl's; rseq_error_reason() says which.
  */
-int rseq_slice_extension_enable(void);
+int rseq_slice_extension_enable(void) RSEQKIT_SYM(slice_extension_enable);
 
 /* Turn it off again for the calling thread; 0 or -1 with errno. */
-int rseq_slice_extension_disable(void);
+int rseq_slice_extension_disable(void) RSEQKIT_SYM(slice_extension_disable);
 
 /* True when rseq_slice_extension_enable() can work in this thread. */
-bool rseq_slice_extension_available(void);
+bool rseq_slice_extension_available(void) RSEQKIT_SYM(slice_extension_available);
 
 /*
  * The rseq_slice_yield system call: 1 when the thread gave up the CPU
  * within a granted extension, 0 when there was no grant (or it had been
  * revoked), -1 with errno ENOSYS before Linux 7.0.
  */
-int rseq_slice_yield(void);
+int rseq_slice_yield(void) RSEQKIT_SYM(slice_yield);
 
 /* Ask for an extension of the current time slice (before the section). */
 static inline void rseq_slice_request(void)

@@ -28,23 +28,23 @@ struct rseq_percpu_buffer {
 };
 
 struct rseq_percpu_buffer *rseq_percpu_buffer_create(size_t capacity,
-						     struct rseq_mempool *pool);
-void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf);
+						     struct rseq_mempool *pool) RSEQKIT_SYM(percpu_buffer_create);
+void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf) RSEQKIT_SYM(percpu_buffer_destroy);
 /* Set up / tear down a buffer embedded in another structure. */
 int rseq_percpu_buffer_init(struct rseq_percpu_buffer *buf, size_t capacity,
-			    struct rseq_mempool *pool, const char *name);
-void rseq_percpu_buffer_fini(struct rseq_percpu_buffer *buf);
-int rseq_percpu_buffer_push_slow(struct rseq_percpu_buffer *buf, void *ptr);
-void *rseq_percpu_buffer_pop_slow(struct rseq_percpu_buffer *buf);
+			    struct rseq_mempool *pool, const char *name) RSEQKIT_SYM(percpu_buffer_init);
+void rseq_percpu_buffer_fini(struct rseq_percpu_buffer *buf) RSEQKIT_SYM(percpu_buffer_fini);
+int rseq_percpu_buffer_push_slow(struct rseq_percpu_buffer *buf, void *ptr) RSEQKIT_SYM(percpu_buffer_push_slow);
+void *rseq_percpu_buffer_pop_slow(struct rseq_percpu_buffer *buf) RSEQKIT_SYM(percpu_buffer_pop_slow);
 /* Push up to n pointers on one CPU's buffer; returns how many went. */
 size_t rseq_percpu_buffer_push_many(struct rseq_percpu_buffer *buf,
-				    void **ptrs, size_t n);
+				    void **ptrs, size_t n) RSEQKIT_SYM(percpu_buffer_push_many);
 /* Pop up to max pointers from this CPU's buffer; returns how many. */
 size_t rseq_percpu_buffer_pop_many(struct rseq_percpu_buffer *buf,
-				   void **out, size_t max);
+				   void **out, size_t max) RSEQKIT_SYM(percpu_buffer_pop_many);
 /* Take up to max pointers from CPU 'cpu''s buffer (remote). */
 size_t rseq_percpu_buffer_drain_cpu(struct rseq_percpu_buffer *buf, int cpu,
-				    void **out, size_t max);
+				    void **out, size_t max) RSEQKIT_SYM(percpu_buffer_drain_cpu);
 
 /*
  * Push on this CPU's buffer: the index of the buffer used, or -1 when

@@ -42,16 +42,16 @@ struct rseq_percpu_cache_stats {
 };
 
 struct rseq_percpu_cache *rseq_percpu_cache_create(size_t obj_size,
-		const struct rseq_percpu_cache_attr *attr);
-void rseq_percpu_cache_destroy(struct rseq_percpu_cache *c);
-void *rseq_percpu_cache_alloc_slow(struct rseq_percpu_cache *c);
-void rseq_percpu_cache_free_slow(struct rseq_percpu_cache *c, void *obj);
+		const struct rseq_percpu_cache_attr *attr) RSEQKIT_SYM(percpu_cache_create);
+void rseq_percpu_cache_destroy(struct rseq_percpu_cache *c) RSEQKIT_SYM(percpu_cache_destroy);
+void *rseq_percpu_cache_alloc_slow(struct rseq_percpu_cache *c) RSEQKIT_SYM(percpu_cache_alloc_slow);
+void rseq_percpu_cache_free_slow(struct rseq_percpu_cache *c, void *obj) RSEQKIT_SYM(percpu_cache_free_slow);
 /* Move CPU 'cpu''s cached objects to the depot (remote); how many moved. */
-size_t rseq_percpu_cache_drain_cpu(struct rseq_percpu_cache *c, int cpu);
+size_t rseq_percpu_cache_drain_cpu(struct rseq_percpu_cache *c, int cpu) RSEQKIT_SYM(percpu_cache_drain_cpu);
 /* Drain every CPU's cache. */
-size_t rseq_percpu_cache_drain_all(struct rseq_percpu_cache *c);
+size_t rseq_percpu_cache_drain_all(struct rseq_percpu_cache *c) RSEQKIT_SYM(percpu_cache_drain_all);
 int rseq_percpu_cache_get_stats(struct rseq_percpu_cache *c,
-				struct rseq_percpu_cache_stats *st);
+				struct rseq_percpu_cache_stats *st) RSEQKIT_SYM(percpu_cache_get_stats);
 
 /*
  * The fast paths are one critical section each on this CPU's array of

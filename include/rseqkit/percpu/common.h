@@ -40,10 +40,10 @@ extern "C" {
  * atomic path.  Decided once, by rseq_percpu_init(), before the first
  * structure exists; never changes afterwards.
  */
-extern int rseq_percpu_rseq_ok;
+extern int rseq_percpu_rseq_ok RSEQKIT_SYM(percpu_rseq_ok);
 
 /* Per thread: non-zero when rseq_percpu_thread_disable_rseq(true) ran. */
-extern __thread int rseq_percpu_thread_off
+extern __thread int rseq_percpu_thread_off RSEQKIT_SYM(percpu_thread_off)
 	__attribute__((tls_model("initial-exec")));
 
 /*
@@ -52,7 +52,7 @@ extern __thread int rseq_percpu_thread_off
  * that must not run critical sections (a debugger or an emulator that
  * cannot restart them) and for tests of mixed processes.
  */
-void rseq_percpu_thread_disable_rseq(bool off);
+void rseq_percpu_thread_disable_rseq(bool off) RSEQKIT_SYM(percpu_thread_disable_rseq);
 
 /*
  * Decide the mode (idempotent; every *_create() calls it).  Set
@@ -60,10 +60,10 @@ void rseq_percpu_thread_disable_rseq(bool off);
  * mode (as on kernels without the membarrier rseq command).
  * Returns rseq_percpu_rseq_ok.
  */
-int rseq_percpu_init(void);
+int rseq_percpu_init(void) RSEQKIT_SYM(percpu_init);
 
 /* Fence the critical sections on 'cpu' (-1: on every CPU). 0 or -1. */
-int rseq_percpu_fence(int cpu);
+int rseq_percpu_fence(int cpu) RSEQKIT_SYM(percpu_fence);
 
 /* Start of every claimable per-CPU slot. */
 struct rseq_percpu_slot {
@@ -161,26 +161,26 @@ RSEQ_PERCPU_INLINE int rseq_percpu_fast_index(const struct rseq_percpu_base *b)
  * for another claimer, or a lock holder with CLAIM_ZERO).
  */
 intptr_t rseq_percpu_claim(const struct rseq_percpu_base *b, int cpu,
-			   int flags);
+			   int flags) RSEQKIT_SYM(percpu_claim);
 /* Give the slot back with 'word' as its new key word. */
 void rseq_percpu_release(const struct rseq_percpu_base *b, int cpu,
-			 intptr_t word);
+			 intptr_t word) RSEQKIT_SYM(percpu_release);
 
 /*
  * The slow paths' choice of slot: the index of a registered thread, else
  * sched_getcpu(), folded into 0 .. nr - 1.  *registered says whether a
  * critical section may be tried (registers the thread on first use).
  */
-int rseq_percpu_slow_index(const struct rseq_percpu_base *b, bool *registered);
+int rseq_percpu_slow_index(const struct rseq_percpu_base *b, bool *registered) RSEQKIT_SYM(percpu_slow_index);
 
 /* Back off while waiting for a claimer (a pause, then sched_yield()). */
-void rseq_percpu_backoff(unsigned int *n);
+void rseq_percpu_backoff(unsigned int *n) RSEQKIT_SYM(percpu_backoff);
 
 /* Internal: set up / tear down b over pool (NULL: a private pool). */
 int rseq_percpu_base_init(struct rseq_percpu_base *b,
 			  struct rseq_mempool *pool, size_t item_len,
-			  const char *name);
-void rseq_percpu_base_fini(struct rseq_percpu_base *b);
+			  const char *name) RSEQKIT_SYM(percpu_base_init);
+void rseq_percpu_base_fini(struct rseq_percpu_base *b) RSEQKIT_SYM(percpu_base_fini);
 
 #ifdef __cplusplus
 }

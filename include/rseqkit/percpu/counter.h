@@ -30,15 +30,15 @@ struct rseq_percpu_counter {
 	pthread_mutex_t lock;	/* serializes sums and resets */
 };
 
-struct rseq_percpu_counter *rseq_percpu_counter_create(struct rseq_mempool *pool);
-void rseq_percpu_counter_destroy(struct rseq_percpu_counter *c);
-void rseq_percpu_counter_add_slow(struct rseq_percpu_counter *c, intptr_t v);
+struct rseq_percpu_counter *rseq_percpu_counter_create(struct rseq_mempool *pool) RSEQKIT_SYM(percpu_counter_create);
+void rseq_percpu_counter_destroy(struct rseq_percpu_counter *c) RSEQKIT_SYM(percpu_counter_destroy);
+void rseq_percpu_counter_add_slow(struct rseq_percpu_counter *c, intptr_t v) RSEQKIT_SYM(percpu_counter_add_slow);
 /* The exact total (exact when no add runs concurrently). */
-intptr_t rseq_percpu_counter_sum(struct rseq_percpu_counter *c);
+intptr_t rseq_percpu_counter_sum(struct rseq_percpu_counter *c) RSEQKIT_SYM(percpu_counter_sum);
 /* Read slot 'cpu' and reset it to zero: what was added there since. */
-intptr_t rseq_percpu_counter_read_reset(struct rseq_percpu_counter *c, int cpu);
+intptr_t rseq_percpu_counter_read_reset(struct rseq_percpu_counter *c, int cpu) RSEQKIT_SYM(percpu_counter_read_reset);
 /* Reset every slot; returns the total taken away. */
-intptr_t rseq_percpu_counter_reset(struct rseq_percpu_counter *c);
+intptr_t rseq_percpu_counter_reset(struct rseq_percpu_counter *c) RSEQKIT_SYM(percpu_counter_reset);
 
 /* The add of other structures' kinds, and of threads with rseq off. */
 RSEQ_PERCPU_INLINE void rseq_percpu_counter_add_checked(struct rseq_percpu_counter *c,

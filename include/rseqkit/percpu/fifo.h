@@ -37,12 +37,12 @@ struct rseq_percpu_fifo {
 
 struct rseq_percpu_fifo *rseq_percpu_fifo_create(size_t rec_size,
 						 size_t capacity,
-						 struct rseq_mempool *pool);
-void rseq_percpu_fifo_destroy(struct rseq_percpu_fifo *f);
-int rseq_percpu_fifo_push_slow(struct rseq_percpu_fifo *f, const void *rec);
-int rseq_percpu_fifo_pop_slow(struct rseq_percpu_fifo *f, void *out);
+						 struct rseq_mempool *pool) RSEQKIT_SYM(percpu_fifo_create);
+void rseq_percpu_fifo_destroy(struct rseq_percpu_fifo *f) RSEQKIT_SYM(percpu_fifo_destroy);
+int rseq_percpu_fifo_push_slow(struct rseq_percpu_fifo *f, const void *rec) RSEQKIT_SYM(percpu_fifo_push_slow);
+int rseq_percpu_fifo_pop_slow(struct rseq_percpu_fifo *f, void *out) RSEQKIT_SYM(percpu_fifo_pop_slow);
 /* Pop the oldest record of CPU 'cpu''s FIFO (remote): 0, or -1 if empty. */
-int rseq_percpu_fifo_pop_cpu(struct rseq_percpu_fifo *f, int cpu, void *out);
+int rseq_percpu_fifo_pop_cpu(struct rseq_percpu_fifo *f, int cpu, void *out) RSEQKIT_SYM(percpu_fifo_pop_cpu);
 
 RSEQ_PERCPU_INLINE char *rseq_percpu_fifo_rec(const struct rseq_percpu_fifo *f,
 					 struct rseq_percpu_fifo_slot *s,

@@ -22,11 +22,11 @@ struct rseq_percpu_lock {
 	struct rseq_percpu_base b;
 };
 
-struct rseq_percpu_lock *rseq_percpu_lock_create(struct rseq_mempool *pool);
-void rseq_percpu_lock_destroy(struct rseq_percpu_lock *l);
-int rseq_percpu_lock_slow(struct rseq_percpu_lock *l);
+struct rseq_percpu_lock *rseq_percpu_lock_create(struct rseq_mempool *pool) RSEQKIT_SYM(percpu_lock_create);
+void rseq_percpu_lock_destroy(struct rseq_percpu_lock *l) RSEQKIT_SYM(percpu_lock_destroy);
+int rseq_percpu_lock_slow(struct rseq_percpu_lock *l) RSEQKIT_SYM(percpu_lock_slow);
 /* Take CPU 'cpu''s lock; returns cpu, or -1 with errno EINVAL. */
-int rseq_percpu_lock_cpu(struct rseq_percpu_lock *l, int cpu);
+int rseq_percpu_lock_cpu(struct rseq_percpu_lock *l, int cpu) RSEQKIT_SYM(percpu_lock_cpu);
 
 /* Take this CPU's lock; returns the index of the lock taken. */
 RSEQ_PERCPU_INLINE int rseq_percpu_lock(struct rseq_percpu_lock *l)

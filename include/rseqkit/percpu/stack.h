@@ -21,23 +21,23 @@ struct rseq_percpu_node {
 	struct rseq_percpu_node *next;
 };
 
-extern struct rseq_percpu_node rseq_percpu_stack_end;
+extern struct rseq_percpu_node rseq_percpu_stack_end RSEQKIT_SYM(percpu_stack_end);
 #define RSEQ_PERCPU_STACK_END	((intptr_t)&rseq_percpu_stack_end)
 
 struct rseq_percpu_stack {
 	struct rseq_percpu_base b;
 };
 
-struct rseq_percpu_stack *rseq_percpu_stack_create(struct rseq_mempool *pool);
-void rseq_percpu_stack_destroy(struct rseq_percpu_stack *s);
+struct rseq_percpu_stack *rseq_percpu_stack_create(struct rseq_mempool *pool) RSEQKIT_SYM(percpu_stack_create);
+void rseq_percpu_stack_destroy(struct rseq_percpu_stack *s) RSEQKIT_SYM(percpu_stack_destroy);
 int rseq_percpu_stack_push_slow(struct rseq_percpu_stack *s,
-				struct rseq_percpu_node *node);
-struct rseq_percpu_node *rseq_percpu_stack_pop_slow(struct rseq_percpu_stack *s);
+				struct rseq_percpu_node *node) RSEQKIT_SYM(percpu_stack_push_slow);
+struct rseq_percpu_node *rseq_percpu_stack_pop_slow(struct rseq_percpu_stack *s) RSEQKIT_SYM(percpu_stack_pop_slow);
 /* Take CPU 'cpu''s whole stack (NULL-terminated list, top first). */
 struct rseq_percpu_node *rseq_percpu_stack_pop_all_cpu(struct rseq_percpu_stack *s,
-							int cpu);
+							int cpu) RSEQKIT_SYM(percpu_stack_pop_all_cpu);
 /* Turn an END-terminated chain into a NULL-terminated one. */
-struct rseq_percpu_node *rseq_percpu_stack_terminate(intptr_t head);
+struct rseq_percpu_node *rseq_percpu_stack_terminate(intptr_t head) RSEQKIT_SYM(percpu_stack_terminate);
 
 /* Push on this CPU's stack; returns the index of the stack used. */
 RSEQ_PERCPU_INLINE int rseq_percpu_stack_push(struct rseq_percpu_stack *s,
