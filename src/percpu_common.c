@@ -174,11 +174,7 @@ RSEQKIT_EXPORT int rseq_percpu_fence(int cpu)
 RSEQKIT_EXPORT void rseq_percpu_backoff(unsigned int *n)
 {
 	if (*n < 64) {
-#if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
-#else
-		rseq_barrier();
-#endif
+		rseq_cpu_relax();
 		(*n)++;
 	} else {
 		sched_yield();

@@ -74,17 +74,13 @@ RSEQ_PERCPU_INLINE void *rseq_percpu_cache_alloc(struct rseq_percpu_cache *c)
 		struct rseq_percpu_buffer_slot *s = (struct rseq_percpu_buffer_slot *)
 			(base + (size_t)cpu * c->buf.b.stride);
 		/*
-		 * Acquire: a claimer's writes of items[] (released with the
-		 * count) before the read of items[n - 1].  On x86 (TSO) loads
-		 * are not reordered with loads and the address depends on n:
-		 * a plain load, with no compiler barrier (which would make
-		 * the compiler load rseq_offset again for the section).
+		 * A claimer's writes of items[] (released with the count)
+		 * before the read of items[n - 1], whose address depends on
+		 * n: a consume load (on x86 a plain load, with no compiler
+		 * barrier, which would make the compiler load rseq_offset
+		 * again for the section; an acquire load elsewhere).
 		 */
-#if defined(__x86_64__) || defined(__i386__)
-		intptr_t n = RSEQ_READ_ONCE(s->h.word);
-#else
-		intptr_t n = rseq_smp_load_acquire(&s->h.word);
-#endif
+		intptr_t n = rseq_smp_load_consume(&s->h.word);
 
 		/* n < 1 (empty, or STOP while claimed): slow path. */
 		if (rseq_likely(n > 0)) {
