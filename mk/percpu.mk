@@ -2,3 +2,7 @@
 TESTS += pool_test percpu_test percpu_stress
 BENCH_PROGS += $(BUILD)/bench/percpu_bench
 LDLIBS_percpu_bench := -ldl
+TESTS += percpu_signal_test
+TESTS += percpu_fork_test
+TESTS += percpu_fault_test
+TESTS += percpu_edges_test
