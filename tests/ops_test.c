@@ -145,6 +145,10 @@ int main(void)
 {
 	int r = rseq_register_current_thread();
 
+	/* The library these headers came with. */
+	CHECK_EQ(rseq_version_number(), RSEQKIT_VERSION_NUMBER);
+	CHECK(!strcmp(rseq_version_string(), RSEQKIT_VERSION_STRING));
+
 	if (test_expect_unavailable()) {
 		intptr_t v = 1;
 

@@ -20,27 +20,9 @@ static int inject_loops[10];
 static __thread unsigned int inject_ctr;
 static int inject_yield;
 
-#if defined(__x86_64__)
-#define RSEQ_INJECT_INPUT						\
-	, [inject3] "m" (inject_loops[3]), [inject4] "m" (inject_loops[4]),	\
-	  [inject5] "m" (inject_loops[5]), [inject6] "m" (inject_loops[6])
-#define RSEQ_INJECT_CLOBBER	, "r11"
-#define RSEQ_INJECT_LOOP(n)					\
-	"movl %[inject" #n "], %%r11d\n\t"				\
-	"testl %%r11d, %%r11d\n\t"					\
-	"jz 333f\n\t"							\
-	"222:\n\t"							\
-	"decl %%r11d\n\t"						\
-	"jnz 222b\n\t"							\
-	"333:\n\t"
-#define RSEQ_INJECT_AT_1
-#define RSEQ_INJECT_AT_2
-#define RSEQ_INJECT_AT_3	RSEQ_INJECT_LOOP(3)
-#define RSEQ_INJECT_AT_4	RSEQ_INJECT_LOOP(4)
-#define RSEQ_INJECT_AT_5	RSEQ_INJECT_LOOP(5)
-#define RSEQ_INJECT_AT_6	RSEQ_INJECT_LOOP(6)
-#define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_AT_##n
-#endif
+/* Delay loops inside the critical sections: tests/arch/<arch>/inject.h. */
+#define RSEQ_INJECT_LOOPS inject_loops
+#include "arch/inject.h"
 /* Before every operation: now and then, give the CPU away. */
 #define RSEQ_INJECT_C(n)						\
 	{								\
