@@ -47,12 +47,14 @@ HEADERS   := $(shell find include -name '*.h')
 #   LONG_SCRIPTS  scripts run by 'make check-long'
 #   BENCH_DEPS    extra things 'make bench' must build first
 #   INSTALL_BINS  programs installed under $(BINDIR)
+#   CXX_TWINS     tests/<name>.c also built as C++, run as <name>_cxx (mk/core.mk)
 TESTS         :=
 CHECK_SCRIPTS :=
 CHECK_DEPS    :=
 LONG_SCRIPTS  :=
 BENCH_DEPS    :=
 INSTALL_BINS  :=
+CXX_TWINS     :=
 
 .PHONY: all lib tests check check-long bench install uninstall clean examples
 all: lib
@@ -89,6 +91,7 @@ $(BUILD)/examples/%: examples/%.c $(HEADERS) $(LIB_A) | $(BUILD)/examples
 examples: $(EXAMPLES)
 
 -include $(sort $(wildcard mk/*.mk))
+TESTS += $(addsuffix _cxx,$(CXX_TWINS))
 
 TEST_BINS := $(addprefix $(BUILD)/tests/,$(TESTS))
 tests: $(TEST_BINS)

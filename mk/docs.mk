@@ -13,5 +13,12 @@
 $(BUILD)/examples/selftests_compat: examples/selftests_compat.c $(HEADERS) $(LIB_A) | $(BUILD)/examples
 	$(CC) $(ALL_CFLAGS) -Iinclude/rseqkit -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
-CHECK_DEPS    += $(EXAMPLES)
+# C++ examples: examples/<name>.cc -> $(BUILD)/examples/<name>
+EXAMPLES_CXX := $(patsubst examples/%.cc,$(BUILD)/examples/%,$(wildcard examples/*.cc))
+$(BUILD)/examples/%: examples/%.cc $(HEADERS) $(LIB_A) | $(BUILD)/examples
+	$(CXX) -std=c++17 -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -pthread -o $@ $< \
+		$(LIB_A) $(LDFLAGS) $(LDLIBS)
+examples: $(EXAMPLES_CXX)
+
+CHECK_DEPS    += $(EXAMPLES) $(EXAMPLES_CXX)
 CHECK_SCRIPTS += tests/man_check.sh tests/examples_check.sh

@@ -6,3 +6,5 @@ TESTS += percpu_signal_test
 TESTS += percpu_fork_test
 TESTS += percpu_fault_test
 TESTS += percpu_edges_test
+CXX_TWINS += percpu_test percpu_stress percpu_signal_test percpu_fork_test percpu_fault_test \
+	     percpu_edges_test

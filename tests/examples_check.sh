@@ -10,10 +10,10 @@ DIR=$BUILD/examples
 NORSEQ=$BUILD/tests/helpers/no-rseq
 
 n=0
-for src in examples/*.c; do
+for src in examples/*.c examples/*.cc; do
 	[ -e "$src" ] || continue
 	n=$((n + 1))
-	name=$(basename "$src" .c)
+	name=$(basename "${src%.c*}")
 	[ -x "$DIR/$name" ] || { echo "FAIL $name: $DIR/$name not built (make examples)"; exit 1; }
 done
 if [ "$n" -eq 0 ]; then
@@ -39,8 +39,9 @@ run() {	# name mode command...
 	fi
 }
 
-for src in examples/*.c; do
-	name=$(basename "$src" .c)
+for src in examples/*.c examples/*.cc; do
+	[ -e "$src" ] || continue
+	name=$(basename "${src%.c*}")
 	prog=$DIR/$name
 	run "$name" glibc "$prog"
 	GLIBC_TUNABLES=glibc.pthread.rseq=0 run "$name" own "$prog"

@@ -153,7 +153,7 @@ enum rseq_owner {
 
 static inline struct rseq_abi *rseq_get_abi(void)
 {
-	return (struct rseq_abi *)((uintptr_t)rseq_thread_pointer() + rseq_offset);
+	return (struct rseq_abi *)((uintptr_t)rseq_thread_pointer() + (uintptr_t)rseq_offset);
 }
 
 /*
@@ -264,7 +264,7 @@ static inline uint32_t rseq_current_cpu(void)
 
 	if (rseq_unlikely(cpu < 0))
 		cpu = rseq_fallback_current_cpu();
-	return cpu;
+	return (uint32_t)cpu;
 }
 
 static inline bool rseq_node_id_available(void)

@@ -49,8 +49,14 @@ RSEQ_PERCPU_INLINE intptr_t rseq_percpu_lock_token(void)
 
 /*
  * Take this CPU's lock; returns the index of the lock taken, or -1 with
- * errno (see rseq_percpu_lock_cpu()).
+ * errno (see rseq_percpu_lock_cpu()).  (In C++ the function hides the
+ * struct's name, as stat() does struct stat's: write "struct
+ * rseq_percpu_lock"; g++ -Wshadow says so, hence the pragma.)
  */
+#ifdef __cplusplus
+# pragma GCC diagnostic push
+# pragma GCC diagnostic ignored "-Wshadow"
+#endif
 RSEQ_PERCPU_INLINE int rseq_percpu_lock(struct rseq_percpu_lock *l)
 {
 	int cpu = rseq_percpu_fast_index(&l->b);
@@ -68,6 +74,9 @@ RSEQ_PERCPU_INLINE int rseq_percpu_lock(struct rseq_percpu_lock *l)
 	}
 	return rseq_percpu_lock_slow(l);
 }
+#ifdef __cplusplus
+# pragma GCC diagnostic pop
+#endif
 
 /* Release lock 'cpu' (a value rseq_percpu_lock() or _lock_cpu() returned). */
 RSEQ_PERCPU_INLINE void rseq_percpu_unlock(struct rseq_percpu_lock *l, int cpu)
