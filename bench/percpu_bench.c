@@ -374,7 +374,7 @@ static void counter_group(struct bench_opts *o)
  */
 static int mixed_setup(struct bench_case *c, int nthreads)
 {
-	if (!strcmp(c->name, "rseq_percpu_counter") || !strcmp(c->name, "counter, one thread without rseq"))
+	if (!strcmp(c->name, "rseq_percpu_counter") || !strcmp(c->name, "counter (one thread without rseq)"))
 		counter_setup(c, nthreads);
 	return rseq_percpu_thread_without_rseq(strstr(c->name, "without rseq") != NULL);
 }
@@ -393,11 +393,11 @@ static void mixed_group(struct bench_opts *o)
 	static struct bench_case mcases[] = {
 		{ .name = "rseq_percpu_counter", .body = counter_body,
 		  .setup = mixed_setup, .verify = mixed_verify },
-		{ .name = "counter, one thread without rseq", .body = counter_body,
+		{ .name = "counter (one thread without rseq)", .body = counter_body,
 		  .setup = mixed_setup, .verify = mixed_verify },
 		{ .name = "cache alloc+free", .body = cache_body,
 		  .setup = mixed_setup, .verify = mixed_verify },
-		{ .name = "cache, one thread without rseq", .body = cache_body,
+		{ .name = "cache (one thread without rseq)", .body = cache_body,
 		  .setup = mixed_setup, .verify = mixed_verify },
 	};
 	struct bench_group mg = { "percpu-mixed", "rseq_percpu_counter", mcases, 4, NULL };
@@ -408,13 +408,13 @@ static void mixed_group(struct bench_opts *o)
 	if (o->quick)
 		return;
 	a = bench_find("percpu-mixed", "rseq_percpu_counter", T);
-	b = bench_find("percpu-mixed", "counter, one thread without rseq", T);
+	b = bench_find("percpu-mixed", "counter (one thread without rseq)", T);
 	if (a && b && !a->status && !b->status)
 		printf("rseq_percpu_thread_without_rseq() in one thread: every other thread's "
 		       "counter add %.2f -> %.2f ns (%.2fx)", a->ns_per_op, b->ns_per_op,
 		       b->ns_per_op / a->ns_per_op);
 	a = bench_find("percpu-mixed", "cache alloc+free", T);
-	b = bench_find("percpu-mixed", "cache, one thread without rseq", T);
+	b = bench_find("percpu-mixed", "cache (one thread without rseq)", T);
 	if (a && b && !a->status && !b->status)
 		printf(", cache alloc+free %.2f -> %.2f ns (%.2fx), at %d threads\n",
 		       a->ns_per_op, b->ns_per_op, b->ns_per_op / a->ns_per_op, T);

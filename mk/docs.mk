@@ -21,4 +21,6 @@ $(BUILD)/examples/%: examples/%.cc $(HEADERS) $(LIB_A) | $(BUILD)/examples
 examples: $(EXAMPLES_CXX)
 
 CHECK_DEPS    += $(EXAMPLES) $(EXAMPLES_CXX)
+# The headers whose inline functions man_check.sh wants a page for.
+export MAN_CHECK_HEADERS := include/rseqkit/rseq.h $(wildcard include/rseqkit/percpu/*.h)
 CHECK_SCRIPTS += tests/man_check.sh tests/examples_check.sh

@@ -180,10 +180,11 @@ int main(void)
 	rseq_percpu_init();
 	for (int i = 0; i < 2; i++) {
 		pid_t pid = fork();
-		int st;
+		int st = 0;
 
 		if (pid == 0)
 			run(errs[i]);
+		CHECK(pid > 0);
 		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
 			test_skip("cannot install a seccomp filter in this environment");

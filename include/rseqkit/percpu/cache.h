@@ -124,6 +124,12 @@ RSEQ_PERCPU_INLINE void *rseq_percpu_cache_alloc(struct rseq_percpu_cache *c)
 					n - 1, (int)cpu)))
 				return p;
 		}
+	} else {
+		/* The checked path (other modes, a thread without rseq). */
+		void *p = rseq_percpu_buffer_pop(&c->buf);
+
+		if (rseq_likely(p != NULL))
+			return p;
 	}
 	return rseq_percpu_cache_alloc_slow(c);
 }
@@ -148,6 +154,9 @@ RSEQ_PERCPU_INLINE void rseq_percpu_cache_free(struct rseq_percpu_cache *c,
 				(intptr_t *)(void *)&s->items[n], (intptr_t)obj,
 				n + 1, (int)cpu)))
 			return;
+	} else if (rseq_likely(obj != NULL) &&
+		   rseq_likely(rseq_percpu_buffer_push(&c->buf, obj) >= 0)) {
+		return;	/* the checked path */
 	}
 	rseq_percpu_cache_free_slow(c, obj);
 }
