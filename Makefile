@@ -203,6 +203,11 @@ INSTALL_RUN = printf '%s\n' $(foreach e,$(INSTALL_MANIFEST),'$(e)') | tr ':' ' '
 INSTALL_BUILT = $(INSTALL_BINS) $(INSTALL_LIBS) $(MAN_PAGES) \
 	$(foreach e,$(INSTALL_DATA) $(INSTALL_EXEC),$(word 1,$(subst =, ,$(e)))) \
 	$(INSTALL_PKGCONFIG:%=$(BUILD)/pkgconfig/%.pc)
+HELP_install      := install under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local DESTDIR=...)
+HELP_uninstall    := remove exactly what make install installed (same PREFIX, DESTDIR)
+HELP_install-list := print every path make install writes
+HELP_man          := the man pages as installed, dated from NEWS, under $(BUILD)/man
+HELP_man-normalize:= rewrite every man page's .TH line to the date/version placeholders
 install: lib $(INSTALL_BUILT)
 	@$(INSTALL_RUN) install $(INSTALL_KEEP_DIRS)
 
