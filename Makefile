@@ -35,7 +35,7 @@ DESTDIR   ?=
 
 CFLAGS    ?= -O2 -g
 WARNFLAGS := -Wall -Wextra
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(CPPFLAGS) $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS   ?=
 LDLIBS    ?=
 

@@ -6,6 +6,7 @@
  * program checks that every node came out exactly once.  Without rseq a
  * mutex protects the lists instead (decided once, for the whole process).
  */
+#define _GNU_SOURCE		/* sched_setaffinity(), CPU_SET() */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>

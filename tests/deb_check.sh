@@ -15,7 +15,8 @@
 # path and the scratch folder removed.  Skips (77) when not root and no
 # password-less sudo, when the build tools are missing (with the apt-get
 # line), or when an rseqkit package is installed already (this check
-# would replace, then purge it).
+# would replace, then purge it).  RSEQKIT_DEB_KEEP=1 keeps the scratch
+# folder (packages, logs) for a look.
 set -u
 BUILD=${BUILD:-build}
 PKGS="librseqkit0 librseqkit-dev rseqkit-tools"
@@ -50,7 +51,7 @@ cleanup() {
 		$SUDO dpkg --purge $PKGS >/dev/null 2>&1 ||
 			echo "WARNING: could not purge $PKGS: run dpkg --purge $PKGS"
 	fi
-	rm -rf "$tmp"
+	if [ -n "${RSEQKIT_DEB_KEEP:-}" ]; then echo "kept: $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -76,14 +77,14 @@ if (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc 2>/dev/null || echo
 else
 	bad "dpkg-buildpackage:"; tail -n 40 "$tmp/build.log"; exit 1
 fi
-grep -E 'dpkg-gensymbols: warning|dh_missing' "$tmp/build.log" | head -n 20
+grep -E 'dpkg-gensymbols: warning|dh_missing: ' "$tmp/build.log" | head -n 20
 
 # 2. contents, sizes, lintian
 step "package contents"
 for p in $PKGS; do
 	deb=$tmp/${p}_${debver}_$arch.deb
 	[ -f "$deb" ] || { bad "$deb not built"; continue; }
-	dpkg-deb -c "$deb" | awk '{ print $NF }' | sed 's|^\./|/|' >"$tmp/$p.files"
+	dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$tmp/$p.files"
 	size=$(stat -c %s "$deb")
 	isize=$(dpkg-deb -f "$deb" Installed-Size)
 	echo "     $p: $(basename "$deb") $((size / 1024)) KiB, installed $isize KiB, $(grep -vc '/$' "$tmp/$p.files") files"
@@ -119,9 +120,9 @@ else
 fi
 
 step "lintian"
-lintian --fail-on error --no-tag-display-limit "$tmp"/rseqkit_${debver}_$arch.changes >"$tmp/lintian.log" 2>&1
+lintian --fail-on error --display-info --tag-display-limit 0 "$tmp"/rseqkit_${debver}_$arch.changes >"$tmp/lintian.log" 2>&1
 lst=$?
-sed 's/^/     /' "$tmp/lintian.log"
+grep -v 'root privileges' "$tmp/lintian.log" | sed 's/^/     /'
 echo "     lintian: $(grep -c '^E:' "$tmp/lintian.log") errors, $(grep -c '^W:' "$tmp/lintian.log") warnings, $(grep -c '^I:' "$tmp/lintian.log") info"
 [ $lst -eq 0 ] && ok "lintian: no error" || bad "lintian exited $lst"
 
@@ -147,11 +148,14 @@ if [ -n "$absent" ]; then
 elif command -v autopkgtest >/dev/null 2>&1; then
 	# -B: test the installed packages, build nothing.
 	if $SUDO autopkgtest -B "$src" -- null >"$tmp/autopkgtest.log" 2>&1; then
-		ok "autopkgtest (null runner): $(grep -cE '^[a-z-]+ +PASS' "$tmp/autopkgtest.log") tests passed"
+		ok "autopkgtest (null runner): $(sed -n '/@@@@ summary/,$p' "$tmp/autopkgtest.log" | grep -cE '^[a-z-]+ +PASS') tests passed"
 	else
-		bad "autopkgtest:"; tail -n 60 "$tmp/autopkgtest.log"
+		bad "autopkgtest (the failing tests' output):"
+		for t in $(sed -n 's/^\([a-z-]*\) *FAIL.*/\1/p' "$tmp/autopkgtest.log" | sort -u); do
+			sed -n "/test $t: \[---/,/test $t: ---/p" "$tmp/autopkgtest.log" | tail -n 40
+		done
 	fi
-	grep -E '^[a-z-]+ +(PASS|FAIL|SKIP)' "$tmp/autopkgtest.log" | sed 's/^/     /'
+	sed -n '/@@@@ summary/,$p' "$tmp/autopkgtest.log" | sed 1d | sed 's/^/     /'
 else
 	echo "note: autopkgtest not installed: running debian/tests/* directly (apt-get install autopkgtest)"
 	for t in $(sed -n 's/^Tests: *//p' debian/tests/control); do
