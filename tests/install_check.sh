@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0; fail=0; notes=
 ok()   { pass=$((pass + 1)); }
 bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
-note() { echo "NOTE: $*"; notes="$notes$*
+note() { notes="${notes}NOTE: $*
 "; }
 check() {	# description command...: pass when the command succeeds
 	what=$1; shift
@@ -125,7 +125,7 @@ printf '#include <slice.h>\nint main(void) { return 0; }\n' >"$tmp/shadow.c"
 if command -v pkg-config >/dev/null 2>&1; then
 	ver=$(pkg-config --modversion rseqkit 2>&1)
 	[ "$ver" = "$version" ] && ok || bad "pkg-config --modversion rseqkit: $ver"
-	cflags=$(pkg-config --cflags rseqkit)
+	cflags=$(pkg-config --cflags rseqkit | sed 's/ *$//')
 	[ "$cflags" = "-I$root/include" ] && ok || bad "rseqkit Cflags are '$cflags', expected -I$root/include only"
 	check "build and run against librseqkit.so through pkg-config" sh -c \
 		"$cc -Wall -Wextra -Werror -o '$tmp/prog' '$tmp/prog.c' $(pkg-config --cflags --libs rseqkit) &&
@@ -147,7 +147,7 @@ if command -v pkg-config >/dev/null 2>&1; then
 			continue
 		fi
 		[ -f "$root/lib/pkgconfig/$mod.pc" ] && ok || { bad "$mod.pc not installed"; continue; }
-		mc=$(pkg-config --cflags "$mod")
+		mc=$(pkg-config --cflags "$mod" | sed 's/ *$//')
 		[ "$mc" = "-I$root/include -I$root/include/${hdr%/rseq.h}" ] ||
 		[ "$mc" = "-I$root/include/${hdr%/rseq.h} -I$root/include" ] && ok ||
 			bad "$mod Cflags are '$mc'"
@@ -211,6 +211,6 @@ check "make uninstall on an empty prefix" mk uninstall
 snapshot >"$tmp/removed3"
 cmp -s "$tmp/before" "$tmp/removed3" && ok || bad "uninstall on an empty prefix changed it"
 
-[ -n "$notes" ] && printf 'notes:\n%s' "$notes"
+printf '%s' "$notes"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
