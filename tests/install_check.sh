@@ -76,7 +76,7 @@ for p in man/man[1-8]/*.[1-8]; do
 done
 [ $n -eq 0 ] && ok
 # 'make install-list' names exactly the new files and links.
-mk install-list 2>&1 | sed "s|^$stage|.|" | LC_ALL=C sort >"$tmp/list"
+mk install-list 2>"$tmp/list.err" | sed "s|^$stage|.|" | LC_ALL=C sort >"$tmp/list"
 comm -13 "$tmp/before" "$tmp/after" | grep -v '^d ' | sed 's/^[fl] \([^ ]*\).*/\1/' | LC_ALL=C sort >"$tmp/new"
 if cmp -s "$tmp/list" "$tmp/new"; then ok; else
 	bad "make install-list differs from what make install wrote (< list, > installed):"
