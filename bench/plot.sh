@@ -120,12 +120,12 @@ while IFS="$tab" read -r g group base lo hi mlo mhi threads; do
 set terminal $term
 set output $(q "$out/$file")
 set multiplot layout 1,2 title $(q "$group")."\\n".$(q "$subtitle")
-set key outside below left Left reverse maxcols 1 samplen 3
+set key outside below left Left reverse maxcols 1 samplen 3 title ' '
 set grid
 set logscale x 2
 set xtics ($xt)
 set xrange [0.8:$xmax * 1.25]
-set xlabel 'threads'
+set xlabel 'threads' offset 0,0.6
 set ylabel 'ns per operation (lower is better)'
 $( [ "$logns" = 1 ] && echo "set logscale y 10" || echo "set yrange [0:*]" )
 plot $plots_ns
