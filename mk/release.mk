@@ -3,7 +3,8 @@
 # every file, one version and date everywhere, install/uninstall, the
 # Debian packages, the man pages' cross-references, the benchmark plots.
 #
-#   make check          runs the checks below (under 30 s together)
+#   make check          runs the checks below (about 30 s together on 2
+#                       busy cores; install_check's CMake/meson builds most)
 #   make check-deb      builds the .deb packages in a scratch copy, installs
 #                       them, runs debian/tests (autopkgtest) and lintian,
 #                       then purges them (root or sudo; tests/deb_check.sh)
