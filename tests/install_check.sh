@@ -35,7 +35,13 @@ prefix=/opt/rseqkit
 root=$stage$prefix
 version=$(sh mk/release.sh version)
 date=$(sh mk/release.sh date)
-mk() { $MAKE --no-print-directory -s BUILD="$BUILD" PREFIX=$prefix DESTDIR="$stage" "$@"; }
+# Every directory spelled out, and no variable inherited from a calling
+# make (a package build runs 'make check' with its own PREFIX, DOCDIR...).
+dirs="PREFIX=$prefix BINDIR=$prefix/bin LIBDIR=$prefix/lib INCLUDEDIR=$prefix/include
+      DATADIR=$prefix/share MANDIR=$prefix/share/man DOCDIR=$prefix/share/doc/rseqkit
+      EXAMPLESDIR=$prefix/share/doc/rseqkit/examples PKGCONFIGDIR=$prefix/lib/pkgconfig"
+unset MAKEFLAGS MFLAGS MAKEOVERRIDES
+mk() { $MAKE --no-print-directory -s BUILD="$BUILD" $dirs DESTDIR="$stage" "$@"; }
 # Every file, link and directory under the stage, with its kind.
 snapshot() {
 	(cd "$stage" && find . \( -type d -printf 'd %p\n' \) -o \( -type l -printf 'l %p -> %l\n' \) \
@@ -196,8 +202,8 @@ if cmp -s "$tmp/before" "$tmp/removed"; then ok; else
 	diff "$tmp/before" "$tmp/removed" | head -n 30
 fi
 # Twice installed, once uninstalled; a user's file in rseqkit's folder stays.
-check "make install twice" sh -c "$MAKE --no-print-directory -s BUILD='$BUILD' PREFIX=$prefix DESTDIR='$stage' install >/dev/null &&
-	$MAKE --no-print-directory -s BUILD='$BUILD' PREFIX=$prefix DESTDIR='$stage' install >/dev/null"
+check "make install twice" sh -c "$MAKE --no-print-directory -s BUILD='$BUILD' $(echo $dirs) DESTDIR='$stage' install >/dev/null &&
+	$MAKE --no-print-directory -s BUILD='$BUILD' $(echo $dirs) DESTDIR='$stage' install >/dev/null"
 echo mine >"$root/share/doc/rseqkit/my-notes.txt"
 check "make uninstall after two installs" mk uninstall
 [ -f "$root/share/doc/rseqkit/my-notes.txt" ] && ok || bad "uninstall removed a file it did not install"
