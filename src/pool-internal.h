@@ -7,11 +7,13 @@
  *    [base + c * stride, base + (c + 1) * stride), followed for COW_INIT
  *    pools by the initial-values area; all PROT_NONE except the used
  *    prefix of each area ('committed');
- *  - item i of a range is at base + i * item_len; its state is two bits
- *    kept outside the range: 'inuse' (set while a caller owns it, changed
- *    with atomic operations) and 'avail' (free and in the pool's shared
- *    store, under the pool lock); a free item with neither bit is in a
- *    per-CPU cache;
+ *  - item i of a range is at base + i * item_len; a free item is either
+ *    in the pool's shared store ('avail' bit, under the pool lock) or in
+ *    a per-CPU cache; items [next_unused, nr_items) were never handed out;
+ *    robust pools (which have no caches) also keep an exact 'inuse' bit
+ *    per item, under the lock.  Nothing per item is written on the fast
+ *    path: a bitmap word shared by items of different CPUs would bounce
+ *    between them;
  *  - a free finds its range from the pointer and the stride through a
  *    process-wide table of range bases (lock-free lookups);
  *  - per-CPU caches are small stacks of free items changed only by rseq
@@ -76,7 +78,7 @@ struct pool_range {
 	size_t next_unused;		/* items [0, next_unused) were handed out */
 	size_t nr_avail;		/* avail bits set */
 	size_t hint;			/* lowest index that may be avail */
-	unsigned long *inuse;		/* atomic */
+	unsigned long *inuse;		/* robust pools only; under the lock */
 	unsigned long *avail;		/* under the pool lock */
 	bool frozen;			/* COW_INIT after fork(): initial values
 					   area no longer written */
@@ -151,8 +153,10 @@ RSEQKIT_HIDDEN void rseqkit_pool_range_free(struct rseq_mempool *p, struct pool_
  * when none can be had).  Lock held. */
 RSEQKIT_HIDDEN size_t rseqkit_pool_take(struct rseq_mempool *p, intptr_t *out, size_t want,
 					size_t *reused);
-/* Give free items back to the store.  Lock held. */
-RSEQKIT_HIDDEN void rseqkit_pool_give(struct rseq_mempool *p, const intptr_t *items, size_t n);
+/* Give free items back to the store.  Lock held.  Returns how many were
+ * already there (double frees, not inserted again); *bad: the first. */
+RSEQKIT_HIDDEN size_t rseqkit_pool_give(struct rseq_mempool *p, const intptr_t *items, size_t n,
+					intptr_t *bad);
 
 /* ---- src/pool_item.c: contents of items ---- */
 /* Write the requested contents into every instance that needs it. */
@@ -170,7 +174,8 @@ RSEQKIT_HIDDEN void rseqkit_pool_report(struct rseq_mempool *p,
 
 /* ---- src/pool_cache.c: the per-CPU caches ---- */
 RSEQKIT_HIDDEN void *rseqkit_pool_cache_pop(struct rseq_mempool *p);
-/* 0 when the item went into this CPU's cache. */
+/* 0 when the item went into this CPU's cache, 1 when it is there already
+ * (a double free), -1 when it cannot go there (full, no registration). */
 RSEQKIT_HIDDEN int rseqkit_pool_cache_push(struct rseq_mempool *p, void *item);
 /* Put n items into this CPU's empty cache; how many went in. */
 RSEQKIT_HIDDEN size_t rseqkit_pool_cache_refill(struct rseq_mempool *p, const intptr_t *items, size_t n);
@@ -197,15 +202,33 @@ static inline void pool_bit_clear(unsigned long *m, size_t i)
 	m[i / POOL_BITS] &= ~(1UL << (i % POOL_BITS));
 }
 
+/* Bits that lock-free readers look at: written with atomic stores. */
+static inline void pool_bit_publish(unsigned long *m, size_t i, bool on)
+{
+	unsigned long w = m[i / POOL_BITS], b = 1UL << (i % POOL_BITS);
+
+	__atomic_store_n(&m[i / POOL_BITS], on ? w | b : w & ~b, __ATOMIC_RELAXED);
+}
+
+static inline bool pool_bit_peek(const unsigned long *m, size_t i)
+{
+	return (__atomic_load_n(&m[i / POOL_BITS], __ATOMIC_RELAXED) >> (i % POOL_BITS)) & 1;
+}
+
 static inline char *pool_instance(const struct rseq_mempool *p, char *item, int cpu)
 {
 	return item + (size_t)cpu * p->stride;
 }
 
-/* The range an item pointer belongs to, or NULL. */
+/* The range an item pointer belongs to, or NULL (the newest range first). */
 static inline struct pool_range *pool_range_of(const struct rseq_mempool *p, const void *item)
 {
-	return rseqkit_pool_table_find((uintptr_t)item & ~(uintptr_t)(p->stride - 1));
+	struct pool_range *r = __atomic_load_n(&p->ranges, __ATOMIC_ACQUIRE);
+	uintptr_t base = (uintptr_t)item & ~(uintptr_t)(p->stride - 1);
+
+	if (r && (uintptr_t)r->base == base)
+		return r;
+	return rseqkit_pool_table_find(base);
 }
 
 static inline size_t pool_index_of(const struct rseq_mempool *p,

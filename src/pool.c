@@ -170,15 +170,34 @@ RSEQKIT_EXPORT struct rseq_mempool *rseq_mempool_create(const char *pool_name, s
 	return p;
 }
 
+/* Items handed out and not free (exact for robust pools; a snapshot else). */
+static size_t items_used(struct rseq_mempool *p)
+{
+	size_t used = 0, avail = 0;
+
+	for (struct pool_range *r = p->ranges; r; r = r->next) {
+		if (r->inuse) {
+			for (size_t w = 0; w < (r->nr_items + POOL_BITS - 1) / POOL_BITS; w++)
+				used += (size_t)__builtin_popcountl(r->inuse[w]);
+		} else {
+			used += r->next_unused;
+			avail += r->nr_avail;
+		}
+	}
+	used -= avail;
+	if (!p->robust) {
+		size_t cached = rseqkit_pool_cache_count(p);
+
+		used = used > cached ? used - cached : 0;
+	}
+	return used;
+}
+
 /* Robust destroy: no item may still be allocated; free items keep poison. */
 static int check_destroy(struct rseq_mempool *p)
 {
-	size_t used = 0;
+	size_t used = items_used(p);
 
-	for (struct pool_range *r = p->ranges; r; r = r->next)
-		for (size_t w = 0; w < (r->nr_items + POOL_BITS - 1) / POOL_BITS; w++)
-			used += (size_t)__builtin_popcountl(__atomic_load_n(&r->inuse[w],
-									   __ATOMIC_RELAXED));
 	if (used) {
 		rseqkit_pool_report(p, RSEQ_MEMPOOL_REPORT_LEAK, NULL,
 				    "destroy with %zu item(s) still allocated", used);
@@ -223,9 +242,9 @@ RSEQKIT_EXPORT int rseq_mempool_destroy(struct rseq_mempool *p)
  * No item in this CPU's cache: take a batch under the lock, keep the
  * first item and put the others into the cache.  *fresh: never used.
  */
-static void *alloc_slow(struct rseq_mempool *p, bool *fresh)
+static __attribute__((noinline)) void *alloc_slow(struct rseq_mempool *p, bool *fresh)
 {
-	intptr_t batch[RSEQ_MEMPOOL_CACHE_MAX + 1];
+	intptr_t batch[RSEQ_MEMPOOL_CACHE_MAX + 1], bad;
 	size_t n, want = 1, kept, reused;
 
 	pthread_mutex_lock(&p->lock);
@@ -241,7 +260,7 @@ static void *alloc_slow(struct rseq_mempool *p, bool *fresh)
 		kept = rseqkit_pool_cache_refill(p, batch + 1, n - 1);
 		if (kept < n - 1) {
 			pthread_mutex_lock(&p->lock);
-			rseqkit_pool_give(p, batch + 1 + kept, n - 1 - kept);
+			rseqkit_pool_give(p, batch + 1 + kept, n - 1 - kept, &bad);
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
@@ -251,9 +270,7 @@ static void *alloc_slow(struct rseq_mempool *p, bool *fresh)
 static void *alloc(struct rseq_mempool *p, const void *init, size_t len, bool zero)
 {
 	struct pool_range *r;
-	unsigned long bit, old;
 	bool fresh = false;
-	size_t i;
 	char *item;
 
 	if (!p) {
@@ -264,17 +281,10 @@ static void *alloc(struct rseq_mempool *p, const void *init, size_t len, bool ze
 		rseqkit_fail(EINVAL, "the initial values are longer than the pool's items");
 		return NULL;
 	}
-	item = rseqkit_pool_cache_pop(p);
-	if (!item && !(item = alloc_slow(p, &fresh)))
+	item = (char *)rseqkit_pool_cache_pop(p);
+	if (!item && !(item = (char *)alloc_slow(p, &fresh)))
 		return NULL;
 	r = pool_range_of(p, item);
-	i = pool_index_of(p, r, item);
-	bit = 1UL << (i % POOL_BITS);
-	old = __atomic_fetch_or(&r->inuse[i / POOL_BITS], bit, __ATOMIC_ACQ_REL);
-	if (old & bit)
-		rseqkit_pool_report(p, RSEQ_MEMPOOL_REPORT_DOUBLE_FREE, item,
-				    "item %p was handed out while allocated (freed twice at once?)",
-				    (void *)item);
 	if (p->robust && !fresh && !rseqkit_pool_item_poisoned(p, r, item))
 		rseqkit_pool_report(p, RSEQ_MEMPOOL_REPORT_POISON, item,
 				    "item %p was written after it was freed", (void *)item);
@@ -302,31 +312,62 @@ RSEQKIT_EXPORT void *rseq_mempool_percpu_malloc_init(struct rseq_mempool *p,
 	return alloc(p, init_ptr ? init_ptr : "", init_len, true);
 }
 
+static int double_free(struct rseq_mempool *p, void *ptr)
+{
+	rseqkit_pool_report(p, RSEQ_MEMPOOL_REPORT_DOUBLE_FREE, ptr,
+			    "double free (or free of an item never allocated): %p", ptr);
+	return rseqkit_fail(EINVAL, "rseq_mempool_percpu_free: double free, or an item "
+			    "that was never allocated");
+}
+
+/* Give items to the store; report the ones that were there already. */
+static int give_locked(struct rseq_mempool *p, const intptr_t *items, size_t n)
+{
+	intptr_t bad = 0;
+	size_t doubles;
+
+	pthread_mutex_lock(&p->lock);
+	rseqkit_pool_cache_enable(p);
+	doubles = rseqkit_pool_give(p, items, n, &bad);
+	pthread_mutex_unlock(&p->lock);
+	return doubles ? double_free(p, (void *)bad) : 0;
+}
+
+/* Robust pools: exact state under the lock, poison checked at alloc. */
+static int free_robust(struct rseq_mempool *p, struct pool_range *r, size_t i, void *ptr)
+{
+	bool was;
+
+	pthread_mutex_lock(&p->lock);
+	was = pool_bit_test(r->inuse, i);
+	pool_bit_clear(r->inuse, i);
+	pthread_mutex_unlock(&p->lock);
+	if (!was)
+		return double_free(p, ptr);
+	rseqkit_pool_item_poison(p, r, (char *)ptr);
+	return give_locked(p, (const intptr_t *)&ptr, 1);
+}
+
 /* This CPU's cache is full (or unusable): move half of it to the store. */
-static int free_slow(struct rseq_mempool *p, void *item)
+static __attribute__((noinline)) int free_slow(struct rseq_mempool *p, void *item)
 {
 	intptr_t out[RSEQ_MEMPOOL_CACHE_MAX + 1];
 	size_t n = 0;
 
 	if (p->caches && rseq_current_cpu_raw() >= 0) {
 		n = rseqkit_pool_cache_drain(p, out, (p->cache_cap + 1) / 2);
-		if (n && !rseqkit_pool_cache_push(p, item))
+		if (n && rseqkit_pool_cache_push(p, item) == 0)
 			item = NULL;
 	}
 	if (item)
 		out[n++] = (intptr_t)item;
-	pthread_mutex_lock(&p->lock);
-	rseqkit_pool_cache_enable(p);
-	rseqkit_pool_give(p, out, n);
-	pthread_mutex_unlock(&p->lock);
-	return 0;
+	return give_locked(p, out, n);
 }
 
 RSEQKIT_EXPORT int rseq_mempool_percpu_free_stride(void *ptr, size_t stride)
 {
 	struct rseq_mempool *p;
 	struct pool_range *r;
-	unsigned long bit, old;
 	size_t off, i;
 
 	if (!ptr)
@@ -347,18 +388,21 @@ RSEQKIT_EXPORT int rseq_mempool_percpu_free_stride(void *ptr, size_t stride)
 				    "item, not its start");
 	}
 	i = off >> p->item_order;
-	bit = 1UL << (i % POOL_BITS);
-	old = __atomic_fetch_and(&r->inuse[i / POOL_BITS], ~bit, __ATOMIC_ACQ_REL);
-	if (!(old & bit)) {
-		rseqkit_pool_report(p, RSEQ_MEMPOOL_REPORT_DOUBLE_FREE, ptr,
-				    "double free (or free of an item never allocated): %p", ptr);
-		return rseqkit_fail(EINVAL, "rseq_mempool_percpu_free: double free, or an item "
-				    "that was never allocated");
-	}
+	if (i >= __atomic_load_n(&r->next_unused, __ATOMIC_ACQUIRE))
+		return double_free(p, ptr);
+	if (p->robust)
+		return free_robust(p, r, i, ptr);
+	/* Already free: in the store, or in this CPU's cache (checked by push). */
+	if (pool_bit_peek(r->avail, i))
+		return double_free(p, ptr);
 	if (p->poison_set)
-		rseqkit_pool_item_poison(p, r, ptr);
-	if (!rseqkit_pool_cache_push(p, ptr))
+		rseqkit_pool_item_poison(p, r, (char *)ptr);
+	switch (rseqkit_pool_cache_push(p, ptr)) {
+	case 0:
 		return 0;
+	case 1:
+		return double_free(p, ptr);
+	}
 	return free_slow(p, ptr);
 }
 
@@ -407,12 +451,10 @@ RSEQKIT_EXPORT int rseq_mempool_get_stats(struct rseq_mempool *p, struct rseq_me
 	s->nr_possible = p->nr_possible;
 	s->ranges = p->nr_ranges;
 	for (struct pool_range *r = p->ranges; r; r = r->next) {
-		for (size_t w = 0; w < (r->nr_items + POOL_BITS - 1) / POOL_BITS; w++)
-			s->items_used += (size_t)__builtin_popcountl(
-				__atomic_load_n(&r->inuse[w], __ATOMIC_RELAXED));
 		s->items_capacity += r->nr_items;
 		s->reserved_bytes += r->map_len;
 	}
+	s->items_used = items_used(p);
 	s->items_cached = rseqkit_pool_cache_count(p);
 	s->errors = __atomic_load_n(&p->errors, __ATOMIC_RELAXED);
 	s->populate_policy = p->policy;

@@ -61,7 +61,14 @@ int rseqkit_pool_cache_push(struct rseq_mempool *p, void *item)
 		if (!(c = this_cache(p, &cpu)))
 			return -1;
 		n = RSEQ_READ_ONCE(c->count);
-		if (n < 0 || n >= (intptr_t)p->cache_cap)
+		if (n < 0 || n > (intptr_t)p->cache_cap)
+			return -1;
+		/* Already here: a double free (no false alarm: see docs/pool.md). */
+		if (!t)
+			for (intptr_t k = 0; k < n; k++)
+				if (RSEQ_READ_ONCE(c->slots[k]) == (intptr_t)item)
+					return 1;
+		if (n == (intptr_t)p->cache_cap)
 			return -1;
 		if (!rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, &c->count, n,
 						  &c->slots[n], (intptr_t)item, n + 1, cpu))

@@ -22,11 +22,27 @@ static bool is_filled(const unsigned char *m, int byte, size_t len)
 	return m[0] == byte && (len == 1 || !memcmp(m, m + 1, len - 1));
 }
 
+/* A whole item is zero (items are word aligned, a power of two long). */
+static bool is_zero_item(const struct rseq_mempool *p, const unsigned char *m)
+{
+	const uintptr_t *w = (const uintptr_t *)(const void *)m;
+	uintptr_t acc = 0;
+
+	for (size_t k = 0; k < p->item_len / sizeof(uintptr_t); k++)
+		acc |= w[k];
+	return !acc;
+}
+
 /* The instance (or initial values) m gets init[0..len) and zeros after. */
-static void fill_one(const struct rseq_mempool *p, unsigned char *m,
+static inline __attribute__((always_inline)) void fill_one(const struct rseq_mempool *p, unsigned char *m,
 		     const void *init, size_t len)
 {
-	if (len && memcmp(m, init, len))
+	if (!len) {
+		if (!is_zero_item(p, m))
+			memset(m, 0, p->item_len);
+		return;
+	}
+	if (memcmp(m, init, len))
 		memcpy(m, init, len);
 	if (!is_filled(m + len, 0, p->item_len - len))
 		memset(m + len, 0, p->item_len - len);
@@ -49,9 +65,12 @@ void rseqkit_pool_item_fill(struct rseq_mempool *p, struct pool_range *r, char *
 		return;
 	if (iv)
 		fill_one(p, iv, init, len);
-	for (int c = 0; c < p->nr_cpus; c++)
-		if (pool_bit_test(p->possible, (size_t)c))
+	for (size_t w = 0; w < ((size_t)p->nr_cpus + POOL_BITS - 1) / POOL_BITS; w++)
+		for (unsigned long m = p->possible[w]; m; m &= m - 1) {
+			int c = (int)(w * POOL_BITS) + __builtin_ctzl(m);
+
 			fill_one(p, (unsigned char *)pool_instance(p, item, c), init, len);
+		}
 }
 
 static bool poison_intact(const struct rseq_mempool *p, const unsigned char *m)

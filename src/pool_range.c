@@ -148,11 +148,12 @@ struct pool_range *rseqkit_pool_range_new(struct rseq_mempool *p)
 	r->pool = p;
 	r->nr_items = p->stride >> p->item_order;
 	words = (r->nr_items + POOL_BITS - 1) / POOL_BITS;
-	r->inuse = rseqkit_icalloc(words, sizeof(unsigned long));
+	if (p->robust)
+		r->inuse = rseqkit_icalloc(words, sizeof(unsigned long));
 	r->avail = rseqkit_icalloc(words, sizeof(unsigned long));
 	r->map_len = range_areas(p) * p->stride;	/* checked by create */
 	r->map = reserve(r->map_len, p->stride);
-	if (!r->inuse || !r->avail || !r->map) {
+	if ((p->robust && !r->inuse) || !r->avail || !r->map) {
 		if (r->map)
 			munmap(r->map, r->map_len);
 		rseqkit_ifree(r->inuse);
@@ -185,7 +186,7 @@ struct pool_range *rseqkit_pool_range_new(struct rseq_mempool *p)
 		return NULL;
 	}
 	r->next = p->ranges;
-	p->ranges = r;
+	__atomic_store_n(&p->ranges, r, __ATOMIC_RELEASE);
 	p->nr_ranges++;
 	return r;
 nomem:
@@ -212,7 +213,9 @@ size_t rseqkit_pool_take(struct rseq_mempool *p, intptr_t *out, size_t want, siz
 		while (r->nr_avail && n < want) {
 			size_t i = find_avail(r);
 
-			pool_bit_clear(r->avail, i);
+			pool_bit_publish(r->avail, i, false);
+			if (r->inuse)
+				pool_bit_set(r->inuse, i);
 			r->nr_avail--;
 			r->hint = i + 1;
 			out[n++] = (intptr_t)(r->base + (i << p->item_order));
@@ -233,14 +236,20 @@ size_t rseqkit_pool_take(struct rseq_mempool *p, intptr_t *out, size_t want, siz
 			k = want - n;
 		if (commit(p, r, (r->next_unused + k) << p->item_order))
 			break;
-		for (; k; k--, r->next_unused++)
+		for (; k; k--) {
+			if (r->inuse)
+				pool_bit_set(r->inuse, r->next_unused);
 			out[n++] = (intptr_t)(r->base + (r->next_unused << p->item_order));
+			__atomic_store_n(&r->next_unused, r->next_unused + 1, __ATOMIC_RELEASE);
+		}
 	}
 	return n;
 }
 
-void rseqkit_pool_give(struct rseq_mempool *p, const intptr_t *items, size_t n)
+size_t rseqkit_pool_give(struct rseq_mempool *p, const intptr_t *items, size_t n, intptr_t *bad)
 {
+	size_t doubles = 0;
+
 	for (size_t k = 0; k < n; k++) {
 		struct pool_range *r = pool_range_of(p, (void *)items[k]);
 		size_t i;
@@ -248,9 +257,15 @@ void rseqkit_pool_give(struct rseq_mempool *p, const intptr_t *items, size_t n)
 		if (!r)
 			continue;	/* cannot happen: items come from ranges */
 		i = pool_index_of(p, r, (void *)items[k]);
-		pool_bit_set(r->avail, i);
+		if (pool_bit_test(r->avail, i)) {
+			if (!doubles++)
+				*bad = items[k];
+			continue;
+		}
+		pool_bit_publish(r->avail, i, true);
 		r->nr_avail++;
 		if (i < r->hint)
 			r->hint = i;
 	}
+	return doubles;
 }

@@ -109,6 +109,18 @@ int rseqkit_pool_table_add(struct pool_range *r)
 	return s ? 0 : rseqkit_fail(ENOMEM, "out of memory for the pool's range table");
 }
 
+/*
+ * Each thread remembers the last range it found (frees tend to go to the
+ * same range); any removal from the table bumps 'table_gen', which makes
+ * every remembered range stale.
+ */
+static unsigned long table_gen;
+static __thread struct {
+	uintptr_t base;
+	struct pool_range *range;
+	unsigned long gen;
+} table_last __attribute__((tls_model("initial-exec")));
+
 void rseqkit_pool_table_del(struct pool_range *r)
 {
 	void **s;
@@ -117,14 +129,26 @@ void rseqkit_pool_table_del(struct pool_range *r)
 	s = tree_slot((uintptr_t)r->base, false);
 	if (s && *s == r)
 		__atomic_store_n(s, NULL, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&table_gen, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&tree_lock);
 }
 
 struct pool_range *rseqkit_pool_table_find(uintptr_t base)
 {
-	void **s = tree_slot(base, false);
+	unsigned long gen = __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE);
+	struct pool_range *r;
+	void **s;
 
-	return s ? __atomic_load_n(s, __ATOMIC_ACQUIRE) : NULL;
+	if (table_last.base == base && table_last.gen == gen)
+		return table_last.range;
+	s = tree_slot(base, false);
+	r = s ? __atomic_load_n(s, __ATOMIC_ACQUIRE) : NULL;
+	if (r) {
+		table_last.base = base;
+		table_last.range = r;
+		table_last.gen = gen;
+	}
+	return r;
 }
 
 /*

@@ -838,6 +838,26 @@ static void test_threads(void)
 	       "%zu ranges\n", T_THREADS, test_scale(20000), st.items_cached, st.ranges);
 	if (!test_expect_unavailable() && rseq_current_cpu_raw() >= 0)
 		CHECK(st.items_cached > 0);		/* the caches were used */
+	/* Double frees are caught in this CPU's cache and in the store. */
+	{
+		void *x = rseq_mempool_percpu_malloc(tpool), *y[64];
+
+		CHECK_EQ(rseq_mempool_percpu_free(x), 0);
+		CHECK_EQ(rseq_mempool_percpu_free(x), -1);
+		CHECK_EQ(errno, EINVAL);
+		for (int k = 0; k < 64; k++)		/* push x out to the store */
+			y[k] = rseq_mempool_percpu_malloc(tpool);
+		for (int k = 0; k < 64; k++)
+			CHECK_EQ(rseq_mempool_percpu_free(y[k]), 0);
+		for (int k = 0; k < 64; k++)
+			if (y[k] == x)
+				x = NULL;
+		if (x)
+			CHECK_EQ(rseq_mempool_percpu_free(x), -1);
+		rseq_mempool_get_stats(tpool, &st);
+		CHECK_EQ(st.errors, x ? 2 : 1);
+		CHECK_EQ(st.items_used, 0);
+	}
 	CHECK_EQ(rseq_mempool_destroy(tpool), 0);
 
 	/* Without caches: the same, all through the lock. */
