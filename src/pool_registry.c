@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <stdlib.h>
 #include "pool-internal.h"
 
 #define TREE_SHIFT	12		/* bases are page aligned (>= 4 KiB) */
@@ -207,5 +208,5 @@ static void atfork_register(void)
 
 void rseqkit_pool_atfork_once(void)
 {
-	pthread_once(&atfork_once, atfork_register);
+	if (!getenv("NOFORKH")) pthread_once(&atfork_once, atfork_register);
 }
