@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <stdlib.h>
 #include "pool-internal.h"
 
 #define TREE_SHIFT	12		/* bases are page aligned (>= 4 KiB) */
@@ -208,5 +207,5 @@ static void atfork_register(void)
 
 void rseqkit_pool_atfork_once(void)
 {
-	if (!getenv("NOFORKH")) pthread_once(&atfork_once, atfork_register);
+	pthread_once(&atfork_once, atfork_register);
 }
