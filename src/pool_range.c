@@ -86,7 +86,16 @@ static int commit(struct rseq_mempool *p, struct pool_range *r, size_t end)
 	newc = (newc + page - 1) / page * page;
 	if (newc > p->stride)
 		newc = p->stride;
-	/* The instances, then the initial values when the range has them. */
+	/* The instances, then the initial values when the range has them
+	 * (one call when every area becomes accessible whole). */
+	if (!r->committed && newc == p->stride) {
+		if (mprotect(r->base, ((size_t)p->nr_cpus + (r->init != NULL)) * p->stride,
+			     PROT_READ | PROT_WRITE))
+			return rseqkit_fail(errno, "mprotect of a pool range failed (out of "
+					    "memory, or too many mappings: vm.max_map_count)");
+		r->committed = newc;
+		return 0;
+	}
 	for (size_t a = 0; a < (size_t)p->nr_cpus + (r->init != NULL); a++) {
 		char *area = r->base + a * p->stride;
 
