@@ -113,14 +113,16 @@ install: lib $(INSTALL_BINS)
 			install -m 644 man/man$$s/*.$$s $(DESTDIR)$(MANDIR)/man$$s/; \
 		fi; \
 	done
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    rseqkit.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/rseqkit.pc
+	for pc in rseqkit*.pc.in; do \
+		sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		    $$pc > $(DESTDIR)$(LIBDIR)/pkgconfig/$${pc%.in}; \
+	done
 	$(if $(INSTALL_BINS),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(INSTALL_BINS) $(DESTDIR)$(BINDIR)/)
 
 uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/rseqkit
-	rm -f $(DESTDIR)$(LIBDIR)/librseqkit.* $(DESTDIR)$(LIBDIR)/pkgconfig/rseqkit.pc
+	rm -f $(DESTDIR)$(LIBDIR)/librseqkit.* $(DESTDIR)$(LIBDIR)/pkgconfig/rseqkit*.pc
 
 clean:
 	rm -rf $(BUILD)

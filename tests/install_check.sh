@@ -48,6 +48,17 @@ if command -v pkg-config >/dev/null 2>&1; then
 else
 	echo "NOTE: pkg-config not installed; pkg-config build not checked"
 fi
+# librseq's API on rseqkit: <rseq/rseq.h> through the rseqkit-librseq module,
+# and nothing installed as <includedir>/rseq (it would shadow a librseq).
+[ ! -e "$root/include/rseq" ] && [ -f "$root/include/rseqkit/librseq/rseq/mempool.h" ] && ok ||
+	bad "librseq layer headers misplaced"
+if command -v pkg-config >/dev/null 2>&1; then
+	sed -i "s|^prefix=.*|prefix=$root|; s|^libdir=.*|libdir=$root/lib|; s|^includedir=.*|includedir=$root/include|" \
+		"$root/lib/pkgconfig/rseqkit-librseq.pc"
+	flags=$(PKG_CONFIG_PATH=$root/lib/pkgconfig pkg-config --cflags --libs rseqkit-librseq)
+	if $cc -Wall -Wextra -o "$stage/librseq" examples/librseq_mempool.c $flags -pthread &&
+	   LD_LIBRARY_PATH=$root/lib "$stage/librseq" >/dev/null; then ok; else bad "rseqkit-librseq build/run"; fi
+fi
 if $cc -Wall -Wextra -I"$root/include/rseqkit" -o "$stage/compat" "$stage/compat.c" \
 	"$root/lib/librseqkit.a" -pthread && "$stage/compat"; then ok; else bad "selftests-style include"; fi
 

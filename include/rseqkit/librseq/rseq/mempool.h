@@ -40,7 +40,7 @@ static inline void librseq_mempool_percpu_free(void __rseq_percpu *ptr, size_t s
 /* rseqkit's rseq_mempool_attr_set_robust(), under this layer's own name. */
 int __rseqkit_mempool_attr_set_robust(struct rseq_mempool_attr *attr) RSEQKIT_SYM(mempool_attr_set_robust);
 
-static inline void __rseqkit_librseq_robust_abort(void *priv, struct rseq_mempool *pool,
+static inline void __rseqkit_abort_report(void *priv, struct rseq_mempool *pool,
 						  enum rseq_mempool_report_kind kind,
 						  void *item, const char *message)
 {
@@ -56,7 +56,7 @@ static inline int rseq_mempool_attr_set_robust(struct rseq_mempool_attr *attr)
 {
 	if (__rseqkit_mempool_attr_set_robust(attr))
 		return -1;
-	return rseq_mempool_attr_set_report(attr, __rseqkit_librseq_robust_abort, NULL);
+	return rseq_mempool_attr_set_report(attr, __rseqkit_abort_report, NULL);
 }
 
 #ifdef __cplusplus
