@@ -67,21 +67,25 @@ struct rseq_mempool_attr {
 };
 
 struct pool_range {
+	/* Read on the fast paths. */
 	struct pool_range *next;	/* the pool's ranges, newest first */
 	struct rseq_mempool *pool;
 	char *base;			/* CPU 0's area, aligned on the stride */
 	char *init;			/* COW_INIT: the initial values, else NULL */
-	char *map;			/* the reservation */
-	size_t map_len;
-	size_t committed;		/* accessible prefix of every area */
-	size_t nr_items;
-	size_t next_unused;		/* items [0, next_unused) were handed out */
-	size_t nr_avail;		/* avail bits set */
-	size_t hint;			/* lowest index that may be avail */
 	unsigned long *inuse;		/* robust pools only; under the lock */
 	unsigned long *avail;		/* under the pool lock */
+	size_t nr_items;
 	bool frozen;			/* COW_INIT after fork(): initial values
 					   area no longer written */
+	/* Written under the lock (its own cache line). */
+	size_t next_unused __attribute__((aligned(64)));	/* [0, next_unused)
+					   were handed out */
+	size_t nr_avail;		/* avail bits set */
+	size_t hint;			/* lowest index that may be avail */
+	size_t committed;		/* accessible prefix of every area */
+	char *map;			/* the reservation */
+	size_t map_len;
+	void *mem;			/* what to free (pool_zalloc64) */
 };
 
 /* One CPU's cache: count, then the items (a stack). */
@@ -117,14 +121,15 @@ struct rseq_mempool {
 	int nr_cache_cpus;
 	void *caches_mem;		/* what to free */
 
-	/* Under the lock. */
-	pthread_mutex_t lock;
+	/* Under the lock (cache lines of their own). */
+	pthread_mutex_t lock __attribute__((aligned(64)));
 	struct pool_range *ranges;
 	unsigned long nr_ranges;
 	unsigned long slow_calls;
 	size_t errors;			/* atomic */
 	struct rseq_mempool_set *set;	/* under the registry lock */
 	struct rseq_mempool *reg_prev, *reg_next;	/* every pool (fork) */
+	void *mem;			/* what to free (pool_zalloc64) */
 };
 
 /* ---- src/pool_cpus.c ---- */
@@ -185,6 +190,15 @@ RSEQKIT_HIDDEN size_t rseqkit_pool_cache_drain(struct rseq_mempool *p, intptr_t 
 RSEQKIT_HIDDEN void rseqkit_pool_cache_enable(struct rseq_mempool *p);
 /* Items in caches (a snapshot). */
 RSEQKIT_HIDDEN size_t rseqkit_pool_cache_count(struct rseq_mempool *p);
+
+/* Zeroed metadata aligned on a cache line; *mem is what to free. */
+static inline void *pool_zalloc64(size_t size, void **mem)
+{
+	char *m = (char *)rseqkit_icalloc(1, size + 63);
+
+	*mem = m;
+	return m ? (void *)(((uintptr_t)m + 63) & ~(uintptr_t)63) : NULL;
+}
 
 /* Bits. */
 static inline bool pool_bit_test(const unsigned long *m, size_t i)

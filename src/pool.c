@@ -31,7 +31,7 @@ static struct rseq_mempool *create_fail(struct rseq_mempool *p, int err, const c
 {
 	if (p) {
 		rseqkit_ifree(p->possible);
-		rseqkit_ifree(p);
+		rseqkit_ifree(p->mem);
 	}
 	rseqkit_fail(err, why);
 	return NULL;
@@ -127,9 +127,14 @@ RSEQKIT_EXPORT struct rseq_mempool *rseq_mempool_create(const char *pool_name, s
 				   "with rseq_mempool_attr_set_percpu()");
 	if (a.type == POOL_TYPE_GLOBAL)
 		a.policy = RSEQ_MEMPOOL_POPULATE_COW_ZERO;
-	p = rseqkit_icalloc(1, sizeof(*p));
-	if (!p)
-		return create_fail(NULL, ENOMEM, "rseq_mempool_create: out of memory");
+	{
+		void *mem;
+
+		p = (struct rseq_mempool *)pool_zalloc64(sizeof(*p), &mem);
+		if (!p)
+			return create_fail(NULL, ENOMEM, "rseq_mempool_create: out of memory");
+		p->mem = mem;
+	}
 	p->item_order = order_of(item_len);
 	p->item_len = (size_t)1 << p->item_order;
 	p->stride = a.stride;
@@ -234,7 +239,7 @@ RSEQKIT_EXPORT int rseq_mempool_destroy(struct rseq_mempool *p)
 	pthread_mutex_destroy(&p->lock);
 	rseqkit_ifree(p->caches_mem);
 	rseqkit_ifree(p->possible);
-	rseqkit_ifree(p);
+	rseqkit_ifree(p->mem);
 	return 0;
 }
 

@@ -114,7 +114,7 @@ void rseqkit_pool_range_free(struct rseq_mempool *p, struct pool_range *r)
 	munmap(r->map, r->map_len);
 	rseqkit_ifree(r->inuse);
 	rseqkit_ifree(r->avail);
-	rseqkit_ifree(r);
+	rseqkit_ifree(r->mem);
 }
 
 /* Run the pool's init callback on every written area of a new range. */
@@ -151,9 +151,14 @@ struct pool_range *rseqkit_pool_range_new(struct rseq_mempool *p)
 			     "rseq_mempool_attr_set_max_nr_ranges()");
 		return NULL;
 	}
-	r = rseqkit_icalloc(1, sizeof(*r));
-	if (!r)
-		goto nomem;
+	{
+		void *mem;
+
+		r = (struct pool_range *)pool_zalloc64(sizeof(*r), &mem);
+		if (!r)
+			goto nomem;
+		r->mem = mem;
+	}
 	r->pool = p;
 	r->nr_items = p->stride >> p->item_order;
 	words = (r->nr_items + POOL_BITS - 1) / POOL_BITS;
@@ -167,7 +172,7 @@ struct pool_range *rseqkit_pool_range_new(struct rseq_mempool *p)
 			munmap(r->map, r->map_len);
 		rseqkit_ifree(r->inuse);
 		rseqkit_ifree(r->avail);
-		rseqkit_ifree(r);
+		rseqkit_ifree(r->mem);
 		goto nomem;
 	}
 	r->base = r->map;
