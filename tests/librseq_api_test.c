@@ -108,6 +108,7 @@ static void test_macros(void)
 	CHECK(RSEQ_SIG != 0);
 	CHECK(__NR_rseq > 0);
 	CHECK(!strcmp(__rseq_str(RSEQ_COMBINE_TOKENS(ab, cd)), "abcd"));
+	rseq_log("rseq_log works (%d)", 1);
 #if defined(RSEQ_ARCH_X86) || defined(RSEQ_ARCH_ARM) || defined(RSEQ_ARCH_AARCH64) || \
 	defined(RSEQ_ARCH_PPC) || defined(RSEQ_ARCH_MIPS) || defined(RSEQ_ARCH_S390) || \
 	defined(RSEQ_ARCH_RISCV) || defined(RSEQ_ARCH_LOONGARCH)
