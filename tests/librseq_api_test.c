@@ -412,7 +412,7 @@ static void test_robust(void)
 {
 	for (int what = 0; what < 4; what++) {
 		pid_t pid = fork();
-		int st;
+		int st = 0;
 
 		if (pid == 0)
 			_exit(robust_child(what));

@@ -133,7 +133,7 @@ static void test_plugins(void)
 
 	for (int c = 0; c < 4; c++) {
 		pid_t pid;
-		int st;
+		int st = 0;
 
 		fflush(stdout);
 		pid = fork();

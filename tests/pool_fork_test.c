@@ -165,7 +165,7 @@ int main(void)
 		pthread_create(&t[i], NULL, hammer, (void *)(uintptr_t)(i + 1));
 	for (int r = 0; r < rounds; r++) {
 		pid_t pid = fork();
-		int st;
+		int st = 0;
 
 		if (pid == 0)
 			_exit(child(r));
