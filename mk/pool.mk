@@ -12,10 +12,26 @@
 POOL_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/pool*.c))
 $(POOL_OBJS): src/pool-internal.h
 
-TESTS += pool_test pool_test_cxx pool_fork_test librseq_api_test librseq_api_test_cxx \
-	 pool_coexist_test
+TESTS += pool_test pool_fork_test librseq_api_test
 
-CXX       ?= g++
+# The C++ compiler that goes with CC (a cross gcc's g++, clang++ for
+# clang); the twins are built only when it is installed.
+ifeq ($(origin CXX),default)
+POOL_CROSS_CXX := $(patsubst %gcc,%g++,$(filter %-gcc,$(CC)))
+ifneq ($(POOL_CROSS_CXX),)
+CXX := $(POOL_CROSS_CXX)
+else ifneq ($(filter clang%,$(notdir $(CC))),)
+CXX := $(patsubst clang%,clang++%,$(CC))
+endif
+endif
+ifneq ($(shell command -v $(CXX) 2>/dev/null),)
+TESTS += pool_test_cxx librseq_api_test_cxx
+endif
+# Coexistence needs shared libraries: not in static (VM) builds.
+ifeq ($(findstring -static,$(LDFLAGS) $(EXTRA_CFLAGS)),)
+TESTS += pool_coexist_test
+endif
+
 POOL_CXXFLAGS = -std=gnu++17 -D_GNU_SOURCE -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LIBRSEQ_INC := -Iinclude/rseqkit/librseq
 

@@ -20,6 +20,9 @@
 
 #define ANY_ERR	(-2)	/* EINVAL or ENOMEM: refused either way */
 #define OK_OR_NOMEM (-3)	/* possible: works, or ENOMEM where memory lacks */
+/* The two largest powers of two of a size_t (2^63 and 2^62 on 64 bits). */
+#define P63	(SIZE_MAX / 2 + 1)
+#define P62	(P63 / 2)
 
 static size_t page;
 
@@ -164,9 +167,9 @@ static int c_free(void)
 	char *x = p ? (char *)rseq_mempool_percpu_malloc(p) : NULL;
 	int stack, rc = 0;
 	size_t bad[] = { 0, 1, 3, RSEQ_MEMPOOL_STRIDE - 1, RSEQ_MEMPOOL_STRIDE + 1, SIZE_MAX,
-			 SIZE_MAX - 1, (size_t)1 << 62, (size_t)1 << 63, RSEQ_MEMPOOL_STRIDE * 2 };
+			 SIZE_MAX - 1, P62, P63, RSEQ_MEMPOOL_STRIDE * 2 };
 	void *ptrs[] = { &stack, (void *)1, (void *)(uintptr_t)-1, (void *)(uintptr_t)-4096,
-			 (void *)((uintptr_t)1 << 47), x + 1, x + 63, x + RSEQ_MEMPOOL_STRIDE };
+			 (void *)(UINTPTR_MAX / 2 + 1), x + 1, x + 63, x + RSEQ_MEMPOOL_STRIDE };
 
 	if (!x)
 		return 1;
@@ -193,8 +196,8 @@ static int c_free(void)
 static int c_set(void)
 {
 	struct rseq_mempool_set *s = rseq_mempool_set_create();
-	size_t lens[] = { SIZE_MAX, SIZE_MAX - 7, (size_t)1 << 62, (size_t)1 << 63,
-			  ((size_t)1 << 63) + 1, 129 };
+	size_t lens[] = { SIZE_MAX, SIZE_MAX - 7, P62, P63,
+			  P63 + 1, 129 };
 	int rc = 0;
 	void *x;
 
@@ -241,7 +244,7 @@ static int c_attrs(void)
 	rc |= result("set_max_nr_ranges(ULONG_MAX)",
 		     rseq_mempool_attr_set_max_nr_ranges(a, ULONG_MAX) == 0, 0);
 	rc |= result("set_global(SIZE_MAX)", rseq_mempool_attr_set_global(a, SIZE_MAX) == 0, EINVAL);
-	rc |= result("set_global(2^63)", rseq_mempool_attr_set_global(a, (size_t)1 << 63) == 0, 0);
+	rc |= result("set_global(2^63)", rseq_mempool_attr_set_global(a, P63) == 0, 0);
 	errno = 0;
 	rc |= result("create global stride 2^63", rseq_mempool_create("g", 8, a) != NULL, ANY_ERR);
 	rc |= result("set_percpu_mode(-1)",
@@ -292,9 +295,9 @@ static struct edge cases[] = {
 	CR(SIZE_MAX, 0, 0, NULL, 0, EINVAL),
 	CR(SIZE_MAX - 3, 0, 0, NULL, 0, EINVAL),
 	CR(SIZE_MAX - 4096, 0, 0, NULL, 0, EINVAL),
-	CR((size_t)1 << 62, 0, 0, NULL, 0, EINVAL),
-	CR((size_t)1 << 63, 0, 0, NULL, 0, EINVAL),
-	CR(((size_t)1 << 63) + 1, 0, 0, NULL, 0, EINVAL),
+	CR(P62, 0, 0, NULL, 0, EINVAL),
+	CR(P63, 0, 0, NULL, 0, EINVAL),
+	CR(P63 + 1, 0, 0, NULL, 0, EINVAL),
 	/* stride */
 	CR(8, 1, 0, NULL, 0, EINVAL),
 	CR(8, 4095, 0, NULL, 0, EINVAL),
@@ -303,11 +306,13 @@ static struct edge cases[] = {
 	CR(8, 3 * 4096, 0, NULL, 0, EINVAL),
 	CR(8, SIZE_MAX, 0, NULL, 0, EINVAL),
 	CR(8, SIZE_MAX - 4095, 0, NULL, 0, EINVAL),
-	CR(8, (size_t)1 << 62, 0, "0-1", 0, ANY_ERR),
-	CR(8, (size_t)1 << 62, 0, "0-1", 1, ANY_ERR),
-	CR(8, (size_t)1 << 63, 0, "0-1", 1, EINVAL),
-	CR(8, ((size_t)1 << 63) + ((size_t)1 << 30), 0, "0-1", 0, EINVAL),
+	CR(8, P62, 0, "0-1", 0, ANY_ERR),
+	CR(8, P62, 0, "0-1", 1, ANY_ERR),
+	CR(8, P63, 0, "0-1", 1, EINVAL),
+	CR(8, (size_t)(P63 + P63 / 0x200000000ULL), 0, "0-1", 0, EINVAL),	/* 2^63 + 2^30 */
+#if SIZE_MAX > 0xffffffffu
 	CR(8, (size_t)1 << 40, 0, "0-255", 1, OK_OR_NOMEM),
+#endif
 	/* max_nr_cpus */
 	CR(8, 4096, -1, NULL, 0, EINVAL),
 	CR(8, 4096, INT_MIN, NULL, 0, EINVAL),

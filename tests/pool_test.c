@@ -6,10 +6,12 @@
  * stride), growth by ranges and the range limit, sparse CPU lists, mm_cid
  * pools, global pools, pool sets, init callbacks and the NUMA helper,
  * robust and debug modes with the report callback, the per-CPU caches
- * under threads, and that CPUs which never run the code never get pages:
- * mincore() for COW_ZERO pools, the Anonymous figure of /proc/self/smaps
- * for COW_INIT pools (whose untouched instances map the shared initial
- * values).
+ * under threads, the reservation (PROT_NONE beyond the used prefix, no
+ * transparent huge pages), and that CPUs which never run the code never
+ * get pages: /proc/self/pagemap (pages this process wrote) and mincore()
+ * (pages in memory at all) for COW_ZERO pools, the Anonymous figure of
+ * /proc/self/smaps for COW_INIT pools (whose untouched instances map the
+ * shared initial values).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -69,6 +71,53 @@ static long written_pages(void *p, size_t len)
 	}
 	fclose(f);
 	return n;
+}
+
+/* Pages of [p, p + len) in memory (mincore; counts the zero page too). */
+static long resident(void *p, size_t len)
+{
+	static unsigned char vec[1 << 14];
+	size_t n = (len + page - 1) / page;
+	long r = 0;
+
+	if (n > sizeof(vec) || mincore(p, len, vec))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		r += vec[i] & 1;
+	return r;
+}
+
+/*
+ * The mapping that holds addr in /proc/self/smaps: its permissions
+ * ("rw-p") and whether VmFlags has flag (e.g. "nh": no huge pages).
+ */
+static int vma_of(const void *addr, char perms[5], const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int inside = 0, has = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		char pr[5];
+
+		if (sscanf(line, "%lx-%lx %4s ", &a, &b, pr) == 3 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			inside = (uintptr_t)addr >= a && (uintptr_t)addr < b;
+			if (inside)
+				memcpy(perms, pr, 5);
+		} else if (inside && !strncmp(line, "VmFlags:", 8)) {
+			char pat[8];
+
+			snprintf(pat, sizeof(pat), " %s", flag);
+			has = strstr(line, pat) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return has;
 }
 
 /* Anonymous (private, copied or zero-filled-and-written) KiB in [lo, hi). */
@@ -381,9 +430,13 @@ static void test_rss_cow_zero(void)
 		items[k] = (char *)rseq_mempool_percpu_malloc_init(p, tmpl, sizeof(tmpl));
 		CHECK(items[k] != NULL);
 	}
-	for (int cpu = 0; p && cpu < 64; cpu++)
+	for (int cpu = 0; p && cpu < 64; cpu++) {
 		CHECK_EQ(written_pages(rseq_percpu_ptr(items[0], cpu), per_cpu),
 			 cpu == 0 || cpu == 63 ? (long)cpu_pages : 0);
+		/* Not even read: not in memory at all (mincore). */
+		if (cpu != 0 && cpu != 63)
+			CHECK_EQ(resident(rseq_percpu_ptr(items[0], cpu), per_cpu), 0);
+	}
 	rseq_mempool_destroy(p);
 	free(items);
 }
@@ -780,6 +833,18 @@ static void test_stride(void)
 		CHECK_EQ(*rseq_percpu_ptr(x, c, stride), (char)c);
 	CHECK_EQ(rseq_mempool_percpu_free(x), -1);		/* default stride: wrong */
 	CHECK_EQ(rseq_mempool_percpu_free(x, stride), 0);
+	/*
+	 * The reservation: only the used prefix of an area (64 KiB steps)
+	 * is accessible, the rest PROT_NONE; no transparent huge pages.
+	 */
+	{
+		char perms[5] = "";
+
+		CHECK_EQ(vma_of(x, perms, "nh"), 1);
+		CHECK(!strcmp(perms, "rw-p"));
+		CHECK_EQ(vma_of(x + stride / 2, perms, "nh"), 1);
+		CHECK(!strcmp(perms, "---p"));
+	}
 	rseq_mempool_destroy(p);
 }
 
