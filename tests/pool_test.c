@@ -298,21 +298,20 @@ static void test_growth(void)
 	struct rseq_mempool_attr *a = attr_new();
 	struct rseq_mempool *p;
 	struct rseq_mempool_stats st;
-	size_t per = page / 64, n = 0;
-	void *items[512];
+	size_t per = page / 64, n = 0;	/* items per range (one page) */
+	void **items = (void **)calloc(3 * per + 1, sizeof(void *));
 
 	CHECK_EQ(rseq_mempool_attr_set_percpu(a, page, 0), 0);
 	CHECK_EQ(rseq_mempool_attr_set_max_nr_ranges(a, 3), 0);
 	p = rseq_mempool_create("grow", 64, a);
 	rseq_mempool_attr_destroy(a);
-	CHECK(p != NULL);
-	if (!p)
+	CHECK(p != NULL && items != NULL);
+	if (!p || !items)
 		return;
-	while (n < 512 && (items[n] = rseq_mempool_percpu_malloc(p)) != NULL)
+	while (n < 3 * per + 1 && (items[n] = rseq_mempool_percpu_malloc(p)) != NULL)
 		n++;
-	CHECK_EQ(n, per * 3 < 512 ? per * 3 : 512);
-	if (per * 3 < 512)
-		CHECK_EQ(errno, ENOMEM);
+	CHECK_EQ(n, 3 * per);			/* three ranges, then ENOMEM */
+	CHECK_EQ(errno, ENOMEM);
 	rseq_mempool_get_stats(p, &st);
 	CHECK_EQ(st.ranges, 3);
 	CHECK_EQ(st.items_used, n);
@@ -328,6 +327,7 @@ static void test_growth(void)
 	for (size_t i = 0; i < n; i++)
 		rseq_mempool_percpu_free(items[i], page);
 	CHECK_EQ(rseq_mempool_destroy(p), 0);
+	free(items);
 }
 
 /* Sparse CPU list: 0,2,5-6 -> 7 instances, 4 written. */
@@ -412,7 +412,8 @@ static void test_rss_cow_zero(void)
 	       "+%ld KiB after writing CPUs 0 and 3 (all 64 written: %zu KiB)\n",
 	       n, after_alloc - before, after_touch - before, 64 * per_cpu / 1024);
 	if (!under_valgrind()) {	/* valgrind's own memory grows too */
-		CHECK(after_alloc - before < 32);	/* no instance written */
+		/* No instance written (metadata: a page or two). */
+		CHECK(after_alloc - before < 32 + 2 * (long)page / 1024);
 		CHECK(after_touch - after_alloc < 3 * (long)per_cpu / 1024);
 	}
 	CHECK_EQ(written_pages(items[0], per_cpu), (long)cpu_pages);
