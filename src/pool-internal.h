@@ -81,7 +81,9 @@ struct pool_range {
 	size_t next_unused __attribute__((aligned(64)));	/* [0, next_unused)
 					   were handed out */
 	size_t nr_avail;		/* avail bits set */
-	size_t hint;			/* lowest index that may be avail */
+	size_t hint;			/* no avail bit below it */
+	struct pool_range *avail_next;	/* the pool's ranges with avail items */
+	bool listed;			/* on that list */
 	size_t committed;		/* accessible prefix of every area */
 	char *map;			/* the reservation */
 	size_t map_len;
@@ -124,6 +126,7 @@ struct rseq_mempool {
 	/* Under the lock (cache lines of their own). */
 	pthread_mutex_t lock __attribute__((aligned(64)));
 	struct pool_range *ranges;
+	struct pool_range *avail_ranges;	/* those with nr_avail > 0 */
 	unsigned long nr_ranges;
 	unsigned long slow_calls;
 	size_t errors;			/* atomic */

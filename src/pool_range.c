@@ -212,7 +212,11 @@ nomem:
 static size_t find_avail(struct pool_range *r)
 {
 	size_t w = r->hint / POOL_BITS, words = (r->nr_items + POOL_BITS - 1) / POOL_BITS;
-	unsigned long m = r->avail[w] & (~0UL << (r->hint % POOL_BITS));
+	unsigned long m;
+
+	if (w >= words)		/* cannot happen: avail bits are at or above hint */
+		return r->nr_items;
+	m = r->avail[w] & (~0UL << (r->hint % POOL_BITS));
 
 	while (!m && ++w < words)
 		m = r->avail[w];
@@ -223,16 +227,25 @@ size_t rseqkit_pool_take(struct rseq_mempool *p, intptr_t *out, size_t want, siz
 {
 	size_t n = 0;
 
-	for (struct pool_range *r = p->ranges; r && n < want; r = r->next) {
+	/* Freed items first: the ranges that have some, lowest index first. */
+	for (struct pool_range *r; n < want && (r = p->avail_ranges);) {
 		while (r->nr_avail && n < want) {
 			size_t i = find_avail(r);
 
+			if (i >= r->nr_items) {	/* the count disagrees: trust the bits */
+				r->nr_avail = 0;
+				break;
+			}
 			pool_bit_publish(r->avail, i, false);
 			if (r->inuse)
 				pool_bit_set(r->inuse, i);
 			r->nr_avail--;
 			r->hint = i + 1;
 			out[n++] = (intptr_t)(r->base + (i << p->item_order));
+		}
+		if (!r->nr_avail) {
+			p->avail_ranges = r->avail_next;
+			r->listed = false;
 		}
 	}
 	*reused = n;
@@ -280,6 +293,11 @@ size_t rseqkit_pool_give(struct rseq_mempool *p, const intptr_t *items, size_t n
 		r->nr_avail++;
 		if (i < r->hint)
 			r->hint = i;
+		if (!r->listed) {
+			r->avail_next = p->avail_ranges;
+			p->avail_ranges = r;
+			r->listed = true;
+		}
 	}
 	return doubles;
 }

@@ -330,6 +330,53 @@ static void test_growth(void)
 	free(items);
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(char *const *)a, y = (uintptr_t)*(char *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Many ranges: free in a scattered order, allocate again; every item
+ * comes back exactly once (the store finds freed items in any range).
+ */
+static void test_many_ranges(void)
+{
+	struct rseq_mempool *p = pool_new("many", 64, page, RSEQ_MEMPOOL_POPULATE_COW_ZERO, NULL);
+	size_t n = 20000, seen = 0;
+	char **items = (char **)calloc(n, sizeof(char *));
+	struct rseq_mempool_stats st;
+
+	if (!p || !items)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		items[i] = (char *)rseq_mempool_percpu_malloc(p);
+		CHECK(items[i] != NULL);
+	}
+	rseq_mempool_get_stats(p, &st);
+	CHECK_EQ(st.ranges, (n + page / 64 - 1) / (page / 64));
+	for (size_t k = 0; k < n; k++) {		/* a scattered order */
+		size_t i = k * 7919 % n;
+
+		CHECK_EQ(rseq_mempool_percpu_free(items[i], page), 0);
+		items[i] = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		items[i] = (char *)rseq_mempool_percpu_zmalloc(p);
+		CHECK(items[i] != NULL && items[i][0] == 0);
+	}
+	qsort(items, n, sizeof(char *), cmp_ptr);	/* no item twice */
+	for (size_t i = 1; i < n; i++)
+		seen += items[i] != items[i - 1];
+	CHECK_EQ(seen, n - 1);
+	rseq_mempool_get_stats(p, &st);
+	CHECK_EQ(st.ranges, (n + page / 64 - 1) / (page / 64));	/* none added */
+	CHECK_EQ(st.items_used, n);
+	rseq_mempool_destroy(p);
+	free(items);
+}
+
 /* Sparse CPU list: 0,2,5-6 -> 7 instances, 4 written. */
 static void test_sparse(void)
 {
@@ -950,6 +997,7 @@ int main(void)
 	test_basic();
 	test_attrs();
 	test_growth();
+	test_many_ranges();
 	test_sparse();
 	test_rss_cow_zero();
 	test_rss_cow_init();
