@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * librseq_mempool - a program written for librseq's API, built on
  * rseqkit through its librseq layer:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool_example - per-CPU statistics from a rseq_mempool: one allocation,
  * one instance per CPU, each CPU counting in its own instance with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/pool.mk - the per-CPU memory pool (rseqkit/pool.h) and the librseq
 # layer (rseqkit/librseq/rseq/*.h): tests, C++ twins, the coexistence
 # test with a stand-in librseq, the benchmark, the example.
