@@ -15,8 +15,8 @@
  *               thread costs every other thread: counter add and cache
  *               alloc+free while the main thread (which runs no body) is
  *               without rseq, against the same while it is not;
- *   pool:       rseq_mempool zmalloc+free cost, and the resident memory
- *               of a pool of counters on this machine (printed).
+ *   pool:       the resident memory of a pool of counters on this
+ *               machine (printed; allocation cost: bench/pool_bench.c).
  */
 #include <dlfcn.h>
 #include <sched.h>
@@ -40,6 +40,8 @@ static const char *dl_names[3] = { "libjemalloc.so.2", "libtcmalloc_minimal.so.4
 				   "libmimalloc.so.2" };
 static const char *dl_syms[3][2] = { { "malloc", "free" }, { "tc_malloc", "tc_free" },
 				     { "mi_malloc", "mi_free" } };
+/* The Debian package that brings each (.ci/run installs them). */
+static const char *dl_pkgs[3] = { "libjemalloc2", "libtcmalloc-minimal4", "libmimalloc2.0" };
 static struct rseq_percpu_cache *cache;
 
 /* The object cache of every group: 512 objects per CPU, batches of 128. */
@@ -164,34 +166,7 @@ static uint64_t raw_addv_body(struct bench_thread *t, uint64_t n)
 	return n;
 }
 
-/* ---- pool ---- */
-static struct rseq_mempool *pool;
-
-static uint64_t pool_body(struct bench_thread *t, uint64_t n)
-{
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		void *p = rseq_mempool_percpu_zmalloc(pool);
-		bench_sink(p);
-		rseq_mempool_percpu_free(pool, p);
-	}
-	return n;
-}
-
-static size_t ncpu_conf;
 static char **prog_argv;
-
-/* The classic alternative: one zeroed array of padded per-CPU slots. */
-static uint64_t malloc_n_body(struct bench_thread *t, uint64_t n)
-{
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		void *p = calloc(ncpu_conf, 64);
-		bench_sink(p);
-		free(p);
-	}
-	return n;
-}
 
 static long rss_kib(void)
 {
@@ -241,7 +216,8 @@ static int preload_helper(struct bench_opts *o, const char *lib, const char *pro
 	libc_ops.m = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "__libc_malloc");
 	libc_ops.f = (void (*)(void *))dlsym(RTLD_DEFAULT, "__libc_free");
 	if (!dlsym(RTLD_DEFAULT, probe)) {
-		printf("%s: absent (LD_PRELOAD=%s did not load it)\n", lib, lib);
+		printf("%s: absent (LD_PRELOAD=%s did not load it): skipped; "
+		       "to measure it: apt-get install %s\n", lib, lib, dl_pkgs[0]);
 		return 0;
 	}
 	if (!libc_ops.m || !libc_ops.f) {
@@ -324,8 +300,12 @@ static int alloc_group(struct bench_opts *o)
 			c->skip_reason = "cannot be loaded";
 			/* jemalloc's initial-exec TLS fails to dlopen on glibc:
 			 * measured below with LD_PRELOAD instead. */
-			printf("%s: absent or not loadable with dlopen (%s)%s\n", dl_names[i],
-			       why ? why : "?", i == 0 ? "; measured with LD_PRELOAD below" : "");
+			if (i > 0 && why && strstr(why, "No such file"))
+				printf("%s: absent: skipped; to measure it: apt-get install %s\n",
+				       dl_names[i], dl_pkgs[i]);
+			else
+				printf("%s: not loadable with dlopen (%s)%s\n", dl_names[i],
+				       why ? why : "?", i == 0 ? "; measured with LD_PRELOAD below" : "");
 		}
 	}
 	bench_run_group(o, &ag);
@@ -420,19 +400,6 @@ static void mixed_group(struct bench_opts *o)
 		       a->ns_per_op, b->ns_per_op, b->ns_per_op / a->ns_per_op, T);
 }
 
-/* Group pool_alloc, and the pool's resident footprint. */
-static void pool_group(struct bench_opts *o)
-{
-	static struct bench_case pcases[] = {
-		{ .name = "calloc_free_ncpu_x_64B", .body = malloc_n_body },
-		{ .name = "mempool_zmalloc_free", .body = pool_body },
-	};
-	struct bench_group pg = { "pool_alloc", "calloc_free_ncpu_x_64B", pcases, 2, NULL };
-
-	bench_run_group(o, &pg);
-	footprint();
-}
-
 int main(int argc, char **argv)
 {
 	struct bench_opts o;
@@ -450,13 +417,11 @@ int main(int argc, char **argv)
 	cache = make_cache();
 	ctr = rseq_percpu_counter_create(NULL);
 	slots = (intptr_t *)bench_alloc((size_t)bench_max_cpus() * 128);
-	pool = rseq_mempool_create("bench", 64, NULL);
-	ncpu_conf = (size_t)rseq_mempool_nr_cpus(pool);
 
 	preload_failed = alloc_group(&o);
 	counter_group(&o);
 	mixed_group(&o);
-	pool_group(&o);
+	footprint();
 	g = bench_find("alloc_free_64B", "glibc_malloc_free", o.ncpus);
 	r = bench_find("alloc_free_64B", "rseq_percpu_cache", o.ncpus);
 	if (g && r && r->status == 0 && g->status == 0 && !o.quick)

@@ -480,15 +480,25 @@ static int percpu_fast_kind(const struct rseq_percpu_base *b, struct rseq_mempoo
  */
 #define RSEQKIT_PERCPU_MAX_ITEM	((size_t)1 << (sizeof(size_t) == 8 ? 36 : 24))
 
-/* A private pool for items of item_len bytes: one page-rounded stride. */
+/*
+ * A private pool for items of item_len bytes: the stride is the smallest
+ * power of two of at least a page that holds one (item_len is bounded
+ * above, so the doubling ends), and untouched instances stay the shared
+ * zero page.
+ */
 static struct rseq_mempool *private_pool(size_t item_len, const char *name)
 {
-	struct rseq_mempool_attr a;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct rseq_mempool_attr *a = rseq_mempool_attr_create();
+	size_t stride = (size_t)sysconf(_SC_PAGESIZE);
+	struct rseq_mempool *pool = NULL;
 
-	memset(&a, 0, sizeof(a));
-	a.stride = (item_len + page - 1) / page * page;
-	return rseq_mempool_create(name, item_len, &a);
+	while (stride < item_len)
+		stride <<= 1;
+	if (a && !rseq_mempool_attr_set_percpu(a, stride, 0) &&
+	    !rseq_mempool_attr_set_populate_policy(a, RSEQ_MEMPOOL_POPULATE_COW_ZERO))
+		pool = rseq_mempool_create(name, item_len, a);
+	rseq_mempool_attr_destroy(a);
+	return pool;
 }
 
 RSEQKIT_HIDDEN int rseqkit_percpu_base_init_kind(struct rseq_percpu_base *b,
@@ -564,7 +574,7 @@ RSEQKIT_HIDDEN void rseq_percpu_base_fini(struct rseq_percpu_base *b)
 			return;
 		reg_del(b);
 		reg_release();
-		rseq_mempool_percpu_free(p->pool, b->base);
+		rseq_mempool_percpu_free(b->base, b->stride);
 	}
 	if (p->owned_pool)
 		rseq_mempool_destroy(p->owned_pool);
