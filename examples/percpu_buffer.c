@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* percpu_buffer - a per-CPU buffer of pointers and a per-CPU FIFO of records. */
 #include <errno.h>
 #include <stdio.h>

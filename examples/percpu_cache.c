@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* percpu_cache - a fixed-size object allocator with per-CPU caches. */
 #include <stdio.h>
 #include <string.h>

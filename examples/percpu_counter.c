@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* percpu_counter - count events from several threads, read the exact sum. */
 #include <stdio.h>
 #include <pthread.h>

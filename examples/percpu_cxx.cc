@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // percpu_cxx - the per-CPU structures from C++: RAII owners, std::thread.
 #include <cstdio>
 #include <memory>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* percpu_stack - a per-CPU free list of intrusive nodes. */
 #include <stdio.h>
 #include <rseqkit/percpu/stack.h>

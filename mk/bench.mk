@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Benchmarks: 'make bench' (the table on stdout, the CSV under $(BUILD)/bench/).
 #
 # BENCH_PROGS  benchmark programs 'make bench' builds and runs, in this

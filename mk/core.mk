@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Core: registration, ABI, operations.
 TESTS += ops_test
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/docs.mk - man pages, examples and their checks.
 #
 #   man/man3/*.3          one page per public function or macro family of

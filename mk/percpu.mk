@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Per-CPU structures (issue 4).  The pool has mk/pool.mk.
 TESTS += percpu_test percpu_stress
 BENCH_PROGS += $(BUILD)/bench/percpu_bench

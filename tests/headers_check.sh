@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/headers_check.sh - the public headers in other people's programs:
 #  (a) each public header compiles on its own (C and C++);
 #  (b) all of them, with every public macro and inline function used

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/symbols_check.sh - the public surface is only public
 # (docs/surface.md, section 1):
 #  (a) every defined global symbol of librseqkit.so and of librseqkit.a is
