@@ -102,6 +102,17 @@ RSEQKIT_HIDDEN void rseqkit_level_leave(enum rseqkit_level level);
  */
 void rseq_percpu_backoff(unsigned int *n) RSEQKIT_SYM(percpu_backoff) RSEQKIT_HIDDEN;
 
+/*
+ * Take a word that records its holder's token (a lock, a claim's owner
+ * word): 0 once held; -1 with errno EDEADLK (held by this thread: the
+ * code a signal handler interrupted) or EAGAIN (held by another thread,
+ * and this thread may not wait for 'level').  'what' names the thing in
+ * the reason.  Release with rseqkit_owner_release().
+ */
+RSEQKIT_HIDDEN int rseqkit_owner_acquire(uintptr_t *owner, enum rseqkit_level level,
+					 const char *self_reason, const char *busy_reason);
+RSEQKIT_HIDDEN void rseqkit_owner_release(uintptr_t *owner, enum rseqkit_level level);
+
 /* A small lock that knows its holder (for the rules above). */
 struct rseqkit_lock {
 	uintptr_t owner;	/* 0 free, else the holder's token */
@@ -239,6 +250,46 @@ int rseq_percpu_wait_claimer(const struct rseq_percpu_base *b, int cpu,
  * claim path instead (which always makes progress).
  */
 #define RSEQKIT_PERCPU_TRIES	64
+
+/*
+ * The shape of every slow path of the stack, buffer and FIFO, written
+ * once (rseqkit_percpu_slow()): find the slot (the index of a registered
+ * thread, else sched_getcpu()); a registered thread retries its critical
+ * section, waiting while a claimer owns the slot, at most
+ * RSEQKIT_PERCPU_TRIES aborts; a thread without rseq, any thread in
+ * atomic mode, a registered one out of tries, and one that may not wait
+ * for the claimer (a signal handler that interrupted rseqkit) take the
+ * claim path: a claim of the slot, or of any slot for which want() holds
+ * where it may not wait.
+ */
+enum rseqkit_slow {
+	RSEQKIT_SLOW_DONE,	/* *result is the operation's result */
+	RSEQKIT_SLOW_RETRY,	/* a comparison failed: read again */
+	RSEQKIT_SLOW_ABORTED,	/* the section aborted: one try spent */
+	RSEQKIT_SLOW_CLAIMED,	/* the slot is claimed (RSEQ_PERCPU_STOP) */
+};
+
+struct rseqkit_slow_op {
+	/* One attempt with a critical section on slot 'cpu'. */
+	enum rseqkit_slow (*section)(const struct rseq_percpu_base *b, int cpu,
+				     void *arg, intptr_t *result);
+	/* Which slots the claim path may use instead of the thread's. */
+	bool (*want)(const struct rseq_percpu_base *b, intptr_t word);
+	/* The operation on slot c, claimed, whose word was 'word'; releases it. */
+	intptr_t (*claimed)(const struct rseq_percpu_base *b, int c, intptr_t word,
+			    void *arg);
+};
+
+/* A section that did not commit: aborted (< 0), or a comparison failed. */
+static inline enum rseqkit_slow rseqkit_slow_outcome(int r)
+{
+	return r < 0 ? RSEQKIT_SLOW_ABORTED : RSEQKIT_SLOW_RETRY;
+}
+
+/* Run op; 'fail' is what to return when no slot could be claimed. */
+RSEQKIT_HIDDEN intptr_t rseqkit_percpu_slow(const struct rseq_percpu_base *b,
+					    const struct rseqkit_slow_op *op,
+					    void *arg, intptr_t fail);
 
 /* Fence the critical sections on 'cpu' (-1: every CPU). 0 or -1. */
 int rseq_percpu_fence(int cpu) RSEQKIT_SYM(percpu_fence) RSEQKIT_HIDDEN;

@@ -92,101 +92,93 @@ static void *empty(void)
 	return rseqkit_fail_null(EAGAIN, "this CPU's buffer is empty");
 }
 
-static int push_claimed(struct rseq_percpu_buffer *buf, int cpu, void *ptr)
+static enum rseqkit_slow push_section(const struct rseq_percpu_base *b, int cpu,
+				      void *ptr, intptr_t *result)
 {
-	intptr_t n;
-	int c = rseq_percpu_claim_any(&buf->b, cpu, want_room, &n);
+	const struct rseq_percpu_buffer *buf = of_base(b);
+	struct rseq_percpu_buffer_slot *s = bslot(buf, cpu);
+	intptr_t n = RSEQ_READ_ONCE(s->h.word);
+	int r;
 
-	if (c < 0)
-		return -1;
+	if (n == RSEQ_PERCPU_STOP)
+		return RSEQKIT_SLOW_CLAIMED;
 	if (n >= buf->capacity) {
-		rseq_percpu_release(&buf->b, c, n);
+		*result = full();
+		return RSEQKIT_SLOW_DONE;
+	}
+	r = rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE, b->mode, &s->h.word, n,
+					 (intptr_t *)(void *)&s->items[n], (intptr_t)ptr,
+					 n + 1, cpu);
+	if (r)
+		return rseqkit_slow_outcome(r);
+	*result = cpu;
+	return RSEQKIT_SLOW_DONE;
+}
+
+static intptr_t push_claimed(const struct rseq_percpu_base *b, int c, intptr_t n, void *ptr)
+{
+	if (n >= of_base(b)->capacity) {
+		rseq_percpu_release(b, c, n);
 		return full();
 	}
-	bslot(buf, c)->items[n] = ptr;
-	rseq_percpu_release(&buf->b, c, n + 1);
+	bslot(of_base(b), c)->items[n] = ptr;
+	rseq_percpu_release(b, c, n + 1);
 	return c;
 }
 
+static const struct rseqkit_slow_op push_op = { push_section, want_room, push_claimed };
+
 RSEQKIT_EXPORT int rseq_percpu_buffer_push_slow(struct rseq_percpu_buffer *buf, void *ptr)
 {
-	unsigned int w = 0;
-
 	if (!ptr)
 		return rseqkit_fail(EINVAL, "rseq_percpu_buffer_push: a buffer does not hold NULL");
-	for (int tries = 0;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&buf->b, &reg), r;
-		struct rseq_percpu_buffer_slot *s = bslot(buf, cpu);
-		intptr_t n;
-
-		if (!reg || tries >= RSEQKIT_PERCPU_TRIES)
-			return push_claimed(buf, cpu, ptr);
-		n = RSEQ_READ_ONCE(s->h.word);
-		if (n == RSEQ_PERCPU_STOP) {
-			if (rseq_percpu_wait_claimer(&buf->b, cpu, &w))
-				return push_claimed(buf, cpu, ptr);
-			continue;
-		}
-		if (n >= buf->capacity)
-			return full();
-		r = rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE, buf->b.mode,
-				&s->h.word, n, (intptr_t *)(void *)&s->items[n],
-				(intptr_t)ptr, n + 1, cpu);
-		if (!r)
-			return cpu;
-		if (r < 0)
-			tries++;
-	}
+	return (int)rseqkit_percpu_slow(&buf->b, &push_op, ptr, -1);
 }
 
-static void *pop_claimed(struct rseq_percpu_buffer *buf, int cpu)
+static enum rseqkit_slow pop_section(const struct rseq_percpu_base *b, int cpu,
+				     void *arg, intptr_t *result)
 {
-	intptr_t n;
+	struct rseq_percpu_buffer_slot *s = bslot(of_base(b), cpu);
+	intptr_t n = rseq_smp_load_acquire(&s->h.word);
 	void *p;
-	int c = rseq_percpu_claim_any(&buf->b, cpu, want_items, &n);
+	int r;
 
-	if (c < 0)
-		return NULL;
-	if (n <= 0) {
-		rseq_percpu_release(&buf->b, c, n);
-		return empty();
+	(void)arg;
+	if (n == RSEQ_PERCPU_STOP)
+		return RSEQKIT_SLOW_CLAIMED;
+	if (n == 0) {
+		*result = (intptr_t)empty();
+		return RSEQKIT_SLOW_DONE;
 	}
-	p = bslot(buf, c)->items[n - 1];
-	rseq_percpu_release(&buf->b, c, n - 1);
-	return p;
+	p = RSEQ_READ_ONCE(s->items[n - 1]);
+	r = rseq_cmpeqv_cmpeqv_storev(RSEQ_MO_RELAXED, b->mode, &s->h.word, n,
+				      (intptr_t *)(void *)&s->items[n - 1], (intptr_t)p,
+				      n - 1, cpu);
+	if (r)
+		return rseqkit_slow_outcome(r);
+	*result = (intptr_t)p;
+	return RSEQKIT_SLOW_DONE;
 }
+
+static intptr_t pop_claimed(const struct rseq_percpu_base *b, int c, intptr_t n, void *arg)
+{
+	void *p;
+
+	(void)arg;
+	if (n <= 0) {
+		rseq_percpu_release(b, c, n);
+		return (intptr_t)empty();
+	}
+	p = bslot(of_base(b), c)->items[n - 1];
+	rseq_percpu_release(b, c, n - 1);
+	return (intptr_t)p;
+}
+
+static const struct rseqkit_slow_op pop_op = { pop_section, want_items, pop_claimed };
 
 RSEQKIT_EXPORT void *rseq_percpu_buffer_pop_slow(struct rseq_percpu_buffer *buf)
 {
-	unsigned int w = 0;
-
-	for (int tries = 0;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&buf->b, &reg), r;
-		struct rseq_percpu_buffer_slot *s = bslot(buf, cpu);
-		intptr_t n;
-		void *p;
-
-		if (!reg || tries >= RSEQKIT_PERCPU_TRIES)
-			return pop_claimed(buf, cpu);
-		n = rseq_smp_load_acquire(&s->h.word);
-		if (n == RSEQ_PERCPU_STOP) {
-			if (rseq_percpu_wait_claimer(&buf->b, cpu, &w))
-				return pop_claimed(buf, cpu);
-			continue;
-		}
-		if (n == 0)
-			return empty();
-		p = RSEQ_READ_ONCE(s->items[n - 1]);
-		r = rseq_cmpeqv_cmpeqv_storev(RSEQ_MO_RELAXED, buf->b.mode,
-				&s->h.word, n, (intptr_t *)(void *)&s->items[n - 1],
-				(intptr_t)p, n - 1, cpu);
-		if (!r)
-			return p;
-		if (r < 0)
-			tries++;
-	}
+	return (void *)rseqkit_percpu_slow(&buf->b, &pop_op, NULL, 0);
 }
 
 /*

@@ -215,32 +215,23 @@ static struct rseq_percpu_slot *slot(const struct rseq_percpu_base *b, int cpu)
 	return (struct rseq_percpu_slot *)rseq_percpu_slot_of(b, cpu);
 }
 
-/* Take the slot's claimer word: 0, or -1 with errno (EAGAIN). */
-static int claim_owner(struct rseq_percpu_slot *s, bool may_wait)
+/*
+ * Take the slot's claimer word: 0, or -1 with errno EAGAIN (both when it
+ * is this thread's own claim and when this thread may not wait).
+ */
+static int claim_owner(struct rseq_percpu_slot *s)
 {
-	uintptr_t me = rseqkit_token();
-	unsigned int n = 0;
-
-	for (;;) {
-		uintptr_t o = 0;
-
-		if (__atomic_compare_exchange_n(&s->owner, &o, me, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-			rseqkit_level_enter(RSEQKIT_LEVEL_CLAIM);
-			return 0;
-		}
-		if (o == me)
-			return rseqkit_fail(EAGAIN, "the slot is claimed by the code this signal handler interrupted");
-		if (!may_wait)
-			return rseqkit_fail(EAGAIN, "the slot is claimed by another thread, and a signal handler that interrupted rseqkit must not wait");
-		rseq_percpu_backoff(&n);
-	}
+	if (!rseqkit_owner_acquire(&s->owner, RSEQKIT_LEVEL_CLAIM,
+			"the slot is claimed by the code this signal handler interrupted",
+			"the slot is claimed by another thread, and a signal handler that interrupted rseqkit must not wait"))
+		return 0;
+	errno = EAGAIN;
+	return -1;
 }
 
 static void drop_owner(struct rseq_percpu_slot *s)
 {
-	rseqkit_level_leave(RSEQKIT_LEVEL_CLAIM);
-	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
+	rseqkit_owner_release(&s->owner, RSEQKIT_LEVEL_CLAIM);
 }
 
 RSEQKIT_HIDDEN intptr_t rseq_percpu_claim(const struct rseq_percpu_base *b,
@@ -249,7 +240,7 @@ RSEQKIT_HIDDEN intptr_t rseq_percpu_claim(const struct rseq_percpu_base *b,
 	struct rseq_percpu_slot *s = slot(b, cpu);
 	intptr_t v;
 
-	if (claim_owner(s, rseqkit_may_wait(RSEQKIT_LEVEL_CLAIM)))
+	if (claim_owner(s))
 		return RSEQ_PERCPU_STOP;
 	for (;;) {
 		v = __atomic_load_n(&s->word, __ATOMIC_RELAXED);
@@ -340,6 +331,39 @@ RSEQKIT_HIDDEN int rseq_percpu_wait_claimer(const struct rseq_percpu_base *b,
 		return rseqkit_fail(EAGAIN, "the slot is claimed, and a signal handler that interrupted rseqkit must not wait");
 	rseq_percpu_backoff(n);
 	return 0;
+}
+
+RSEQKIT_HIDDEN intptr_t rseqkit_percpu_slow(const struct rseq_percpu_base *b,
+					    const struct rseqkit_slow_op *op,
+					    void *arg, intptr_t fail)
+{
+	unsigned int n = 0;
+	intptr_t result, word;
+
+	for (int tries = 0;;) {
+		bool reg;
+		int cpu = rseq_percpu_slow_index(b, &reg), c;
+
+		if (reg && tries < RSEQKIT_PERCPU_TRIES) {
+			switch (op->section(b, cpu, arg, &result)) {
+			case RSEQKIT_SLOW_DONE:
+				return result;
+			case RSEQKIT_SLOW_ABORTED:
+				tries++;
+				continue;
+			case RSEQKIT_SLOW_RETRY:
+				continue;
+			case RSEQKIT_SLOW_CLAIMED:
+				if (!rseq_percpu_wait_claimer(b, cpu, &n))
+					continue;
+				break;	/* may not wait: claim another slot */
+			}
+		}
+		c = rseq_percpu_claim_any(b, cpu, op->want, &word);
+		if (c < 0)
+			return fail;
+		return op->claimed(b, c, word, arg);
+	}
 }
 
 RSEQKIT_HIDDEN int rseq_percpu_slow_index(const struct rseq_percpu_base *b,

@@ -76,109 +76,97 @@ static int empty(void)
 	return rseqkit_fail(EAGAIN, "the FIFO is empty");
 }
 
-static int push_claimed(struct rseq_percpu_fifo *f, int cpu, const void *rec)
+static enum rseqkit_slow push_section(const struct rseq_percpu_base *b, int cpu,
+				      void *rec, intptr_t *result)
 {
-	intptr_t st;
-	int c = rseq_percpu_claim_any(&f->b, cpu, want_room, &st);
+	const struct rseq_percpu_fifo *f = of_base(b);
+	struct rseq_percpu_fifo_slot *s = fslot(f, cpu);
+	intptr_t st = RSEQ_READ_ONCE(s->h.word);
+	int r;
 
-	if (c < 0)
-		return -1;
+	if (st < 0)
+		return RSEQKIT_SLOW_CLAIMED;
 	if (rseq_percpu_fifo_full(f, st)) {
-		rseq_percpu_release(&f->b, c, st);
+		*result = full();
+		return RSEQKIT_SLOW_DONE;
+	}
+	r = rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELEASE, b->mode, &s->h.word, st,
+			rseq_percpu_fifo_rec(f, s, rseq_percpu_fifo_tail(st)), rec,
+			f->rec_size, rseq_percpu_fifo_pushed(st), cpu);
+	if (r)
+		return rseqkit_slow_outcome(r);
+	*result = cpu;
+	return RSEQKIT_SLOW_DONE;
+}
+
+static intptr_t push_claimed(const struct rseq_percpu_base *b, int c, intptr_t st, void *rec)
+{
+	const struct rseq_percpu_fifo *f = of_base(b);
+
+	if (rseq_percpu_fifo_full(f, st)) {
+		rseq_percpu_release(b, c, st);
 		return full();
 	}
 	memcpy(rseq_percpu_fifo_rec(f, fslot(f, c), rseq_percpu_fifo_tail(st)), rec,
 	       f->rec_size);
-	rseq_percpu_release(&f->b, c, rseq_percpu_fifo_pushed(st));
+	rseq_percpu_release(b, c, rseq_percpu_fifo_pushed(st));
 	return c;
 }
 
+static const struct rseqkit_slow_op push_op = { push_section, want_room, push_claimed };
+
 RSEQKIT_EXPORT int rseq_percpu_fifo_push_slow(struct rseq_percpu_fifo *f, const void *rec)
 {
-	unsigned int w = 0;
-
 	if (!rec)
 		return rseqkit_fail(EINVAL, "rseq_percpu_fifo_push: the record is NULL");
-	for (int tries = 0;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&f->b, &reg), r;
-		struct rseq_percpu_fifo_slot *s = fslot(f, cpu);
-		intptr_t st;
+	return (int)rseqkit_percpu_slow(&f->b, &push_op, (void *)(uintptr_t)rec, -1);
+}
 
-		if (!reg || tries >= RSEQKIT_PERCPU_TRIES)
-			return push_claimed(f, cpu, rec);
-		st = RSEQ_READ_ONCE(s->h.word);
-		if (st < 0) {
-			if (rseq_percpu_wait_claimer(&f->b, cpu, &w))
-				return push_claimed(f, cpu, rec);
-			continue;
-		}
-		if (rseq_percpu_fifo_full(f, st))
-			return full();
-		r = rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELEASE, f->b.mode,
-				&s->h.word, st,
-				rseq_percpu_fifo_rec(f, s, rseq_percpu_fifo_tail(st)),
-				(void *)(uintptr_t)rec, f->rec_size,
-				rseq_percpu_fifo_pushed(st), cpu);
-		if (!r)
-			return cpu;
-		if (r < 0)
-			tries++;
+static enum rseqkit_slow pop_section(const struct rseq_percpu_base *b, int cpu,
+				     void *out, intptr_t *result)
+{
+	const struct rseq_percpu_fifo *f = of_base(b);
+	struct rseq_percpu_fifo_slot *s = fslot(f, cpu);
+	intptr_t st = rseq_smp_load_acquire(&s->h.word);
+	int r;
+
+	if (st < 0)
+		return RSEQKIT_SLOW_CLAIMED;
+	if (rseq_percpu_fifo_empty(st)) {
+		*result = empty();
+		return RSEQKIT_SLOW_DONE;
 	}
+	r = rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELAXED, b->mode, &s->h.word, st, out,
+			rseq_percpu_fifo_rec(f, s, rseq_percpu_fifo_head(st)),
+			f->rec_size, rseq_percpu_fifo_popped(st), cpu);
+	if (r)
+		return rseqkit_slow_outcome(r);
+	*result = 0;
+	return RSEQKIT_SLOW_DONE;
 }
 
 /* Pop through a claim already made of slot c (its state was st). */
-static int pop_from(struct rseq_percpu_fifo *f, int c, intptr_t st, void *out)
+static intptr_t pop_claimed(const struct rseq_percpu_base *b, int c, intptr_t st, void *out)
 {
+	const struct rseq_percpu_fifo *f = of_base(b);
+
 	if (rseq_percpu_fifo_empty(st)) {
-		rseq_percpu_release(&f->b, c, st);
+		rseq_percpu_release(b, c, st);
 		return empty();
 	}
 	memcpy(out, rseq_percpu_fifo_rec(f, fslot(f, c), rseq_percpu_fifo_head(st)),
 	       f->rec_size);
-	rseq_percpu_release(&f->b, c, rseq_percpu_fifo_popped(st));
+	rseq_percpu_release(b, c, rseq_percpu_fifo_popped(st));
 	return 0;
 }
 
-static int pop_claimed(struct rseq_percpu_fifo *f, int cpu, void *out)
-{
-	intptr_t st;
-	int c = rseq_percpu_claim_any(&f->b, cpu, want_records, &st);
-
-	return c < 0 ? -1 : pop_from(f, c, st, out);
-}
+static const struct rseqkit_slow_op pop_op = { pop_section, want_records, pop_claimed };
 
 RSEQKIT_EXPORT int rseq_percpu_fifo_pop_slow(struct rseq_percpu_fifo *f, void *out)
 {
-	unsigned int w = 0;
-
 	if (!out)
 		return rseqkit_fail(EINVAL, "rseq_percpu_fifo_pop: the output buffer is NULL");
-	for (int tries = 0;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&f->b, &reg), r;
-		struct rseq_percpu_fifo_slot *s = fslot(f, cpu);
-		intptr_t st;
-
-		if (!reg || tries >= RSEQKIT_PERCPU_TRIES)
-			return pop_claimed(f, cpu, out);
-		st = rseq_smp_load_acquire(&s->h.word);
-		if (st < 0) {
-			if (rseq_percpu_wait_claimer(&f->b, cpu, &w))
-				return pop_claimed(f, cpu, out);
-			continue;
-		}
-		if (rseq_percpu_fifo_empty(st))
-			return empty();
-		r = rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELAXED, f->b.mode,
-				&s->h.word, st, out,
-				rseq_percpu_fifo_rec(f, s, rseq_percpu_fifo_head(st)),
-				f->rec_size, rseq_percpu_fifo_popped(st), cpu);
-		if (!r)
-			return 0;
-		if (r < 0)
-			tries++;
-	}
+	return (int)rseqkit_percpu_slow(&f->b, &pop_op, out, -1);
 }
 
 RSEQKIT_EXPORT int rseq_percpu_fifo_pop_cpu(struct rseq_percpu_fifo *f, int cpu, void *out)
@@ -192,7 +180,7 @@ RSEQKIT_EXPORT int rseq_percpu_fifo_pop_cpu(struct rseq_percpu_fifo *f, int cpu,
 	st = rseq_percpu_claim(&f->b, cpu, 0);
 	if (st == RSEQ_PERCPU_STOP)
 		return -1;
-	return pop_from(f, cpu, st, out);
+	return (int)pop_claimed(&f->b, cpu, st, out);
 }
 
 RSEQKIT_EXPORT int rseq_percpu_fifo_nr_cpus(const struct rseq_percpu_fifo *f)

@@ -3,14 +3,11 @@
  * src/percpu_stack.c - the per-CPU stack's slow paths and pop-all
  * (rseqkit/percpu/stack.h).
  *
- * Every slow path has the same shape: find the slot (the index of a
- * registered thread, else sched_getcpu()); a registered thread retries
- * its critical section, waiting while a claimer owns the slot, at most
- * RSEQKIT_PERCPU_TRIES aborts; a thread without rseq, any thread in
- * atomic mode, and a registered one out of tries claims the slot, works
- * on it with plain accesses, and releases it.  Where the thread may not
- * wait (a signal handler that interrupted rseqkit), a push claims any
- * slot that is free instead, and a pop reports EAGAIN.
+ * Each slow path is a critical-section attempt and a claimed version,
+ * driven by rseqkit_percpu_slow() (src/percpu_common.c), which has the
+ * shape every slow path shares.  Where the thread may not wait (a signal
+ * handler that interrupted rseqkit), a push claims any slot that is free
+ * instead, and a pop any slot with nodes, or reports EAGAIN.
  */
 #include <errno.h>
 #include <rseqkit/percpu/stack.h>
@@ -67,108 +64,133 @@ RSEQKIT_HIDDEN struct rseq_percpu_node *rseq_percpu_stack_terminate(intptr_t hea
 	return (struct rseq_percpu_node *)head;
 }
 
-/* Push through a claim (of 'cpu', or of any free slot where we may not wait). */
-static int push_claimed(struct rseq_percpu_stack *st, int cpu, struct rseq_percpu_node *node)
-{
-	intptr_t h;
-	int c = rseq_percpu_claim_any(&st->b, cpu, NULL, &h);
+/* ---- push ---- */
 
-	if (c < 0)
-		return -1;
+static enum rseqkit_slow push_section(const struct rseq_percpu_base *b, int cpu,
+				      void *arg, intptr_t *result)
+{
+	struct rseq_percpu_node *node = (struct rseq_percpu_node *)arg;
+	struct rseq_percpu_slot *s = sslot((const struct rseq_percpu_stack *)(const void *)b, cpu);
+	intptr_t h = RSEQ_READ_ONCE(s->word);
+	int r;
+
+	if (h == RSEQ_PERCPU_STOP)
+		return RSEQKIT_SLOW_CLAIMED;
+	if (h == 0)	/* first use of this slot: make it empty */
+		return rseqkit_slow_outcome(rseq_cmpeqv_storev(RSEQ_MO_RELAXED, b->mode, &s->word, 0,
+						  RSEQ_PERCPU_STACK_END, cpu));
+	r = rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE, b->mode, &s->word, h,
+					 (intptr_t *)(void *)&node->next, h,
+					 (intptr_t)node, cpu);
+	if (r)
+		return rseqkit_slow_outcome(r);
+	*result = cpu;
+	return RSEQKIT_SLOW_DONE;
+}
+
+static intptr_t push_claimed(const struct rseq_percpu_base *b, int c, intptr_t h, void *arg)
+{
+	struct rseq_percpu_node *node = (struct rseq_percpu_node *)arg;
+
 	node->next = (struct rseq_percpu_node *)(h ? h : RSEQ_PERCPU_STACK_END);
-	rseq_percpu_release(&st->b, c, (intptr_t)node);
+	rseq_percpu_release(b, c, (intptr_t)node);
 	return c;
 }
+
+static const struct rseqkit_slow_op push_op = { push_section, NULL, push_claimed };
 
 RSEQKIT_EXPORT int rseq_percpu_stack_push_slow(struct rseq_percpu_stack *st,
 					       struct rseq_percpu_node *node)
 {
-	unsigned int n = 0;
-
 	if (!node)
 		return rseqkit_fail(EINVAL, "rseq_percpu_stack_push: the node is NULL");
-	for (int tries = 0;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&st->b, &reg), r;
-		struct rseq_percpu_slot *s = sslot(st, cpu);
-		intptr_t h;
-
-		if (!reg || tries >= RSEQKIT_PERCPU_TRIES)
-			return push_claimed(st, cpu, node);
-		h = RSEQ_READ_ONCE(s->word);
-		if (h == RSEQ_PERCPU_STOP) {
-			if (rseq_percpu_wait_claimer(&st->b, cpu, &n))
-				return push_claimed(st, cpu, node);
-			continue;
-		}
-		if (h == 0)	/* first use of this slot: make it empty */
-			r = rseq_cmpeqv_storev(RSEQ_MO_RELAXED, st->b.mode, &s->word,
-					       0, RSEQ_PERCPU_STACK_END, cpu);
-		else if (!(r = rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE, st->b.mode,
-				&s->word, h, (intptr_t *)(void *)&node->next, h,
-				(intptr_t)node, cpu)))
-			return cpu;
-		if (r < 0)
-			tries++;
-	}
+	return (int)rseqkit_percpu_slow(&st->b, &push_op, node, -1);
 }
 
-/* Pop through a claim (of 'cpu', or of a non-empty slot where we may not wait). */
-static struct rseq_percpu_node *pop_claimed(struct rseq_percpu_stack *st, int cpu)
+/* ---- pop ---- */
+
+static enum rseqkit_slow pop_section(const struct rseq_percpu_base *b, int cpu,
+				     void *arg, intptr_t *result)
+{
+	struct rseq_percpu_slot *s = sslot((const struct rseq_percpu_stack *)(const void *)b, cpu);
+	intptr_t h = RSEQ_READ_ONCE(s->word), load;
+	int r;
+
+	(void)arg;
+	if (stack_empty(h)) {
+		*result = (intptr_t)empty();
+		return RSEQKIT_SLOW_DONE;
+	}
+	if (h == RSEQ_PERCPU_STOP)
+		return RSEQKIT_SLOW_CLAIMED;
+	r = rseq_cmpnev_storeoffp_load(RSEQ_MO_RELAXED, b->mode, &s->word, RSEQ_PERCPU_STOP,
+			(long)offsetof(struct rseq_percpu_node, next), &load, cpu);
+	if (r)
+		return rseqkit_slow_outcome(r);
+	*result = load == RSEQ_PERCPU_STACK_END ? (intptr_t)empty() : load;
+	return RSEQKIT_SLOW_DONE;
+}
+
+static intptr_t pop_claimed(const struct rseq_percpu_base *b, int c, intptr_t h, void *arg)
 {
 	struct rseq_percpu_node *node;
-	intptr_t h;
-	int c = rseq_percpu_claim_any(&st->b, cpu, want_nonempty, &h);
 
-	if (c < 0)
-		return NULL;
+	(void)arg;
 	if (stack_empty(h)) {
-		rseq_percpu_release(&st->b, c, h);
-		return empty();
+		rseq_percpu_release(b, c, h);
+		return (intptr_t)empty();
 	}
 	node = (struct rseq_percpu_node *)h;
-	rseq_percpu_release(&st->b, c, (intptr_t)node->next);
-	return node;
+	rseq_percpu_release(b, c, (intptr_t)node->next);
+	return h;
 }
+
+static const struct rseqkit_slow_op pop_op = { pop_section, want_nonempty, pop_claimed };
 
 RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_slow(struct rseq_percpu_stack *st)
 {
-	unsigned int n = 0;
+	return (struct rseq_percpu_node *)rseqkit_percpu_slow(&st->b, &pop_op, NULL, 0);
+}
 
-	for (int tries = 0;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&st->b, &reg), r;
-		struct rseq_percpu_slot *s = sslot(st, cpu);
-		intptr_t h, load;
+/* ---- pop all ---- */
 
-		if (!reg || tries >= RSEQKIT_PERCPU_TRIES)
-			return pop_claimed(st, cpu);
-		h = RSEQ_READ_ONCE(s->word);
-		if (stack_empty(h))
-			return empty();
-		if (h == RSEQ_PERCPU_STOP) {
-			if (rseq_percpu_wait_claimer(&st->b, cpu, &n))
-				return pop_claimed(st, cpu);
-			continue;
-		}
-		r = rseq_cmpnev_storeoffp_load(RSEQ_MO_RELAXED, st->b.mode,
-				&s->word, RSEQ_PERCPU_STOP,
-				(long)offsetof(struct rseq_percpu_node, next), &load, cpu);
-		if (!r)
-			return load == RSEQ_PERCPU_STACK_END ? empty()
-				: (struct rseq_percpu_node *)load;
-		if (r < 0)
-			tries++;
+static enum rseqkit_slow pop_all_section(const struct rseq_percpu_base *b, int cpu,
+					 void *arg, intptr_t *result)
+{
+	struct rseq_percpu_slot *s = sslot((const struct rseq_percpu_stack *)(const void *)b, cpu);
+	intptr_t h = RSEQ_READ_ONCE(s->word);
+	int r;
+
+	(void)arg;
+	if (stack_empty(h)) {
+		*result = (intptr_t)empty();
+		return RSEQKIT_SLOW_DONE;
 	}
+	if (h == RSEQ_PERCPU_STOP)
+		return RSEQKIT_SLOW_CLAIMED;
+	r = rseq_cmpeqv_storev(RSEQ_MO_RELAXED, b->mode, &s->word, h,
+			       RSEQ_PERCPU_STACK_END, cpu);
+	if (r)
+		return rseqkit_slow_outcome(r);
+	*result = (intptr_t)rseq_percpu_stack_terminate(h);
+	return RSEQKIT_SLOW_DONE;
 }
 
 /* Take slot c's chain through a claim already made (its word was h). */
-static struct rseq_percpu_node *take_all(struct rseq_percpu_stack *st, int c, intptr_t h)
+static intptr_t take_all(const struct rseq_percpu_base *b, int c, intptr_t h, void *arg)
 {
-	rseq_percpu_release(&st->b, c, h ? RSEQ_PERCPU_STACK_END : 0);
+	(void)arg;
+	rseq_percpu_release(b, c, h ? RSEQ_PERCPU_STACK_END : 0);
 	if (stack_empty(h))
-		return empty();
-	return rseq_percpu_stack_terminate(h);
+		return (intptr_t)empty();
+	return (intptr_t)rseq_percpu_stack_terminate(h);
+}
+
+static const struct rseqkit_slow_op pop_all_op = { pop_all_section, want_nonempty, take_all };
+
+RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_all(struct rseq_percpu_stack *st)
+{
+	return (struct rseq_percpu_node *)rseqkit_percpu_slow(&st->b, &pop_all_op, NULL, 0);
 }
 
 RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_all_cpu(struct rseq_percpu_stack *st,
@@ -177,44 +199,13 @@ RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_all_cpu(struct rse
 	intptr_t h;
 
 	if (!st)
-		return rseqkit_fail_null(EINVAL, "no stack");
+		return (struct rseq_percpu_node *)rseqkit_fail_null(EINVAL, "no stack");
 	if (rseqkit_percpu_check_cpu(&st->b, cpu))
 		return NULL;
 	h = rseq_percpu_claim(&st->b, cpu, 0);
 	if (h == RSEQ_PERCPU_STOP)
 		return NULL;
-	return take_all(st, cpu, h);
-}
-
-RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_all(struct rseq_percpu_stack *st)
-{
-	unsigned int n = 0;
-
-	for (int tries = 0;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&st->b, &reg), c, r;
-		struct rseq_percpu_slot *s = sslot(st, cpu);
-		intptr_t h;
-
-		if (!reg || tries >= RSEQKIT_PERCPU_TRIES) {
-			c = rseq_percpu_claim_any(&st->b, cpu, want_nonempty, &h);
-			return c < 0 ? NULL : take_all(st, c, h);
-		}
-		h = RSEQ_READ_ONCE(s->word);
-		if (stack_empty(h))
-			return empty();
-		if (h == RSEQ_PERCPU_STOP) {
-			if (rseq_percpu_wait_claimer(&st->b, cpu, &n))
-				tries = RSEQKIT_PERCPU_TRIES;	/* claim another */
-			continue;
-		}
-		r = rseq_cmpeqv_storev(RSEQ_MO_RELAXED, st->b.mode, &s->word,
-				       h, RSEQ_PERCPU_STACK_END, cpu);
-		if (!r)
-			return rseq_percpu_stack_terminate(h);
-		if (r < 0)
-			tries++;
-	}
+	return (struct rseq_percpu_node *)take_all(&st->b, cpu, h, NULL);
 }
 
 RSEQKIT_EXPORT int rseq_percpu_stack_nr_cpus(const struct rseq_percpu_stack *s)

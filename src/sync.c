@@ -51,7 +51,8 @@ void rseq_percpu_backoff(unsigned int *n)
 	}
 }
 
-int rseqkit_lock_acquire(struct rseqkit_lock *l, enum rseqkit_level level)
+int rseqkit_owner_acquire(uintptr_t *owner, enum rseqkit_level level,
+			  const char *self_reason, const char *busy_reason)
 {
 	uintptr_t me = rseqkit_token();
 	bool may_wait = rseqkit_may_wait(level);
@@ -60,23 +61,35 @@ int rseqkit_lock_acquire(struct rseqkit_lock *l, enum rseqkit_level level)
 	for (;;) {
 		uintptr_t o = 0;
 
-		if (__atomic_compare_exchange_n(&l->owner, &o, me, false,
+		if (__atomic_compare_exchange_n(owner, &o, me, false,
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 			rseqkit_level_enter(level);
 			return 0;
 		}
 		if (o == me)
-			return rseqkit_fail(EDEADLK, "held by the code this signal handler interrupted");
+			return rseqkit_fail(EDEADLK, self_reason);
 		if (!may_wait)
-			return rseqkit_fail(EAGAIN, "busy, and a signal handler that interrupted rseqkit must not wait: retry outside the handler");
+			return rseqkit_fail(EAGAIN, busy_reason);
 		rseq_percpu_backoff(&n);
 	}
 }
 
-void rseqkit_lock_release(struct rseqkit_lock *l, enum rseqkit_level level)
+void rseqkit_owner_release(uintptr_t *owner, enum rseqkit_level level)
 {
 	rseqkit_level_leave(level);
-	__atomic_store_n(&l->owner, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(owner, 0, __ATOMIC_RELEASE);
+}
+
+int rseqkit_lock_acquire(struct rseqkit_lock *l, enum rseqkit_level level)
+{
+	return rseqkit_owner_acquire(&l->owner, level,
+		"held by the code this signal handler interrupted",
+		"busy, and a signal handler that interrupted rseqkit must not wait: retry outside the handler");
+}
+
+void rseqkit_lock_release(struct rseqkit_lock *l, enum rseqkit_level level)
+{
+	rseqkit_owner_release(&l->owner, level);
 }
 
 void rseqkit_lock_reset(struct rseqkit_lock *l)

@@ -18,33 +18,20 @@
 #include <sys/wait.h>
 #include "harness.h"
 #include <rseqkit/percpu/percpu.h>
+#include "percpu_util.h"
 
 #define PER_THREAD	16
 
-struct node {
-	struct rseq_percpu_node link;
-	int id;
-};
-
-struct rec {
-	long id, check;
-};
-
-static struct rseq_percpu_counter *ctr;
-static struct rseq_percpu_stack *stk;
-static struct rseq_percpu_buffer *buf;
-static struct rseq_percpu_fifo *fifo;
-static struct rseq_percpu_cache *cache;
-static struct rseq_percpu_lock *lck;
-static struct node *nodes;	/* [nt * PER_THREAD]: stack, then as many for the buffer */
+static struct structures all;
+#define ctr	all.ctr
+#define stk	all.stk
+#define buf	all.buf
+#define fifo	all.fifo
+#define cache	all.cache
+#define lck	all.lck
+static struct tnode *nodes;	/* [nt * PER_THREAD]: stack, then as many for the buffer */
 static int nt, nr;
 static volatile int done;
-
-static unsigned int rnd(unsigned int *s)
-{
-	*s = *s * 1103515245 + 12345;
-	return *s >> 8;
-}
 
 /* What one hammering thread does, over and over: every path. */
 static void hammer_once(int id, unsigned int *seed)
@@ -52,7 +39,7 @@ static void hammer_once(int id, unsigned int *seed)
 	int c = (int)(rnd(seed) % (unsigned int)nr), cpu;
 	struct rseq_percpu_node *n, *l, *next;
 	void *p, *objs[8], *out[16];
-	struct rec r;
+	struct trec r;
 	ssize_t k;
 	intptr_t t;
 
@@ -129,7 +116,7 @@ static void child_locks(void)
 
 static void child_stack_buffer(void)
 {
-	struct node mine[4];
+	struct tnode mine[4];
 	int found = 0;
 	void *out[64];
 	ssize_t k;
@@ -141,10 +128,10 @@ static void child_stack_buffer(void)
 	}
 	for (int c = 0; c < nr; c++) {
 		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
-			found += ((struct node *)l)->id < 0;
+			found += ((struct tnode *)l)->id < 0;
 		while ((k = rseq_percpu_buffer_drain_cpu(buf, c, out, 64)) > 0)
 			for (ssize_t i = 0; i < k; i++)
-				found += ((struct node *)out[i])->id < 0;
+				found += ((struct tnode *)out[i])->id < 0;
 		CHILD_CHECK(k == 0);
 	}
 	CHILD_CHECK(found == 8);
@@ -152,7 +139,7 @@ static void child_stack_buffer(void)
 
 static void child_fifo_counter(void)
 {
-	struct rec r = { 12345, ~12345L }, o;
+	struct trec r = { 12345, ~12345L }, o;
 	int found = 0;
 	intptr_t s0, t;
 
@@ -210,20 +197,9 @@ static void child(void)
 
 static void create_all(void)
 {
-	struct rseq_percpu_cache_attr *a = rseq_percpu_cache_attr_create();
-
-	rseq_percpu_cache_attr_set_capacity(a, 16);
-	rseq_percpu_cache_attr_set_batch(a, 8);
-	ctr = rseq_percpu_counter_create(NULL);
-	stk = rseq_percpu_stack_create(NULL);
-	buf = rseq_percpu_buffer_create((size_t)nt * PER_THREAD + 64, NULL);
-	fifo = rseq_percpu_fifo_create(sizeof(struct rec), 8, NULL);
-	cache = rseq_percpu_cache_create(64, a);
-	lck = rseq_percpu_lock_create(NULL);
-	rseq_percpu_cache_attr_destroy(a);
-	CHECK(ctr && stk && buf && fifo && cache && lck);
+	create_structures(&all, (size_t)nt * PER_THREAD + 64, 8, 16, 8);
 	nr = rseq_percpu_stack_nr_cpus(stk);
-	nodes = (struct node *)calloc((size_t)nt * PER_THREAD * 2, sizeof(*nodes));
+	nodes = (struct tnode *)calloc((size_t)nt * PER_THREAD * 2, sizeof(*nodes));
 	for (int i = 0; i < nt * PER_THREAD; i++) {
 		nodes[i].id = i;
 		CHECK(rseq_percpu_stack_push(stk, &nodes[i].link) >= 0);
@@ -243,10 +219,10 @@ static void verify_parent(void)
 		ssize_t k;
 
 		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
-			seen[((struct node *)l)->id]++;
+			seen[((struct tnode *)l)->id]++;
 		while ((k = rseq_percpu_buffer_drain_cpu(buf, c, out, 64)) > 0)
 			for (ssize_t i = 0; i < k; i++)
-				seen[((struct node *)out[i])->id]++;
+				seen[((struct tnode *)out[i])->id]++;
 	}
 	for (int i = 0; i < nt * PER_THREAD * 2; i++)
 		bad += seen[i] != 1;
@@ -292,13 +268,6 @@ int main(int argc, char **argv)
 	verify_parent();
 	printf("%s mode: %d forks while %d threads used every structure; %d children failed\n",
 	       ok ? "rseq" : "atomic", forks, nt, failed);
-	if (ok && argc == 1 && !test_failed) {
-		char *args[] = { argv[0], (char *)"child", NULL };
-
-		setenv("RSEQKIT_PERCPU_NO_MEMBARRIER", "1", 1);
-		fflush(stdout);
-		execv("/proc/self/exe", args);
-		CHECK_MSG(0, "exec failed");
-	}
+	rerun_in_atomic_mode(argc, argv, ok);
 	return test_done();
 }

@@ -21,27 +21,20 @@
 #include <sys/prctl.h>
 #include "harness.h"
 #include <rseqkit/percpu/percpu.h>
+#include "percpu_util.h"
 
 #define NODES	256		/* stack and buffer items */
 #define STASH	(2 * NODES + 16)	/* what a handler could not put back yet */
 #define NOBJ	16
 
-struct node {
-	struct rseq_percpu_node link;
-	int id;
-};
-
-struct rec {
-	long id, check;
-};
-
-static struct rseq_percpu_counter *ctr;
-static struct rseq_percpu_stack *stk;
-static struct rseq_percpu_buffer *buf;
-static struct rseq_percpu_fifo *fifo;
-static struct rseq_percpu_cache *cache;
-static struct rseq_percpu_lock *lck;
-static struct node nodes[2 * NODES];	/* [0, NODES): stack; then buffer */
+static struct structures all;
+#define ctr	all.ctr
+#define stk	all.stk
+#define buf	all.buf
+#define fifo	all.fifo
+#define cache	all.cache
+#define lck	all.lck
+static struct tnode nodes[2 * NODES];	/* [0, NODES): stack; then buffer */
 static int nr;
 static pthread_t main_tid;
 static volatile int done;
@@ -59,13 +52,7 @@ static struct rseq_percpu_node *stash_nodes[STASH];
 static void *stash_ptrs[STASH];
 static int nstash_nodes, nstash_ptrs;
 
-static unsigned int rnd(unsigned int *s)
-{
-	*s = *s * 1103515245 + 12345;
-	return *s >> 8;
-}
-
-static void got_rec(const struct rec *r)
+static void got_rec(const struct trec *r)
 {
 	if (r->id < 0 || r->id >= fifo_next_id || r->check != (r->id ^ 0x5a5a) ||
 	    fifo_unused[r->id]) {
@@ -80,7 +67,7 @@ static long fifo_max_id;
 
 static int push_rec(void)
 {
-	struct rec r;
+	struct trec r;
 
 	if (__atomic_load_n(&fifo_next_id, __ATOMIC_RELAXED) >= fifo_max_id)
 		return 0;
@@ -130,7 +117,7 @@ static void on_signal(int sig)
 {
 	int saved = errno, cpu;
 	struct rseq_percpu_node *n, *l, *next;
-	struct rec r;
+	struct trec r;
 	void *p;
 
 	(void)sig;
@@ -218,7 +205,7 @@ static void round_of_everything(unsigned long i, unsigned int *seed)
 	void *objs[NOBJ], *out[32];
 	ssize_t k;
 	intptr_t t;
-	struct rec r;
+	struct trec r;
 
 	rseq_percpu_counter_add(ctr, 1);
 	main_adds++;
@@ -268,18 +255,7 @@ static void round_of_everything(unsigned long i, unsigned int *seed)
 
 static void create_all(void)
 {
-	struct rseq_percpu_cache_attr *a = rseq_percpu_cache_attr_create();
-
-	rseq_percpu_cache_attr_set_capacity(a, 8);	/* depot traffic */
-	rseq_percpu_cache_attr_set_batch(a, 4);
-	ctr = rseq_percpu_counter_create(NULL);
-	stk = rseq_percpu_stack_create(NULL);
-	buf = rseq_percpu_buffer_create(2 * NODES, NULL);
-	fifo = rseq_percpu_fifo_create(sizeof(struct rec), 16, NULL);
-	cache = rseq_percpu_cache_create(64, a);
-	lck = rseq_percpu_lock_create(NULL);
-	rseq_percpu_cache_attr_destroy(a);
-	CHECK(ctr && stk && buf && fifo && cache && lck);
+	create_structures(&all, 2 * NODES, 16, 8, 4);	/* a small cache: depot traffic */
 	nr = rseq_percpu_stack_nr_cpus(stk);
 	for (int i = 0; i < NODES; i++) {
 		nodes[i].id = i;
@@ -295,21 +271,21 @@ static void verify_all(void)
 	int missing = 0, dup = 0;
 	long fifo_bad = 0;
 	struct rseq_percpu_cache_stats st;
-	struct rec r;
+	struct trec r;
 
 	for (int i = 0; i < nstash_nodes; i++)
-		seen[((struct node *)stash_nodes[i])->id]++;
+		seen[((struct tnode *)stash_nodes[i])->id]++;
 	for (int i = 0; i < nstash_ptrs; i++)
-		seen[((struct node *)stash_ptrs[i])->id]++;
+		seen[((struct tnode *)stash_ptrs[i])->id]++;
 	for (int c = 0; c < nr; c++) {
 		void *out[64];
 		ssize_t k;
 
 		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
-			seen[((struct node *)l)->id]++;
+			seen[((struct tnode *)l)->id]++;
 		while ((k = rseq_percpu_buffer_drain_cpu(buf, c, out, 64)) > 0)
 			for (ssize_t i = 0; i < k; i++)
-				seen[((struct node *)out[i])->id]++;
+				seen[((struct tnode *)out[i])->id]++;
 		while (!rseq_percpu_fifo_pop_cpu(fifo, c, &r))
 			got_rec(&r);
 	}
@@ -379,13 +355,6 @@ int main(int argc, char **argv)
 	       "%ld records, %lu objects handed out twice\n", ok ? "rseq" : "atomic",
 	       done_rounds, handler_calls, handler_busy, fifo_pushed, obj_errors);
 	CHECK(handler_calls > 0);
-	if (ok && argc == 1 && !test_failed) {
-		char *args[] = { argv[0], (char *)"child", NULL };
-
-		setenv("RSEQKIT_PERCPU_NO_MEMBARRIER", "1", 1);
-		fflush(stdout);
-		execv("/proc/self/exe", args);
-		CHECK_MSG(0, "exec failed");
-	}
+	rerun_in_atomic_mode(argc, argv, ok);
 	return test_done();
 }

@@ -32,6 +32,7 @@ static int inject_yield;
 
 #include "harness.h"
 #include <rseqkit/percpu/percpu.h>
+#include "percpu_util.h"
 
 static int nt, nr_cpus_onln;
 static unsigned long iters;
@@ -73,12 +74,6 @@ static void worker_start(int id)
 	(void)rseq_register_current_thread();
 	if (id % 4 == 3)
 		rseq_percpu_thread_without_rseq(true);	/* a mixed process */
-}
-
-static unsigned int rnd(unsigned int *s)
-{
-	*s = *s * 1103515245 + 12345;
-	return *s >> 8;
 }
 
 
@@ -571,14 +566,8 @@ int main(int argc, char **argv)
 		checks[i]();
 	memset(&off, 0, sizeof(off));
 	setitimer(ITIMER_REAL, &off, NULL);
-	if (ok && argc == 1 && !test_failed) {
-		char *args[] = { argv[0], (char *)"child", NULL };
-
+	if (ok && argc == 1 && !test_failed)
 		printf("%lu passed so far; again in atomic mode\n", test_passed);
-		setenv("RSEQKIT_PERCPU_NO_MEMBARRIER", "1", 1);
-		fflush(stdout);
-		execv("/proc/self/exe", args);
-		CHECK_MSG(0, "exec failed");
-	}
+	rerun_in_atomic_mode(argc, argv, ok);
 	return test_done();
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include <rseqkit/percpu/percpu.h>
+#include "percpu_util.h"
 
 struct item {
 	struct rseq_percpu_node node;
@@ -346,13 +347,6 @@ int main(int argc, char **argv)
 	run_all("claim paths (thread without rseq)");
 	CHECK_EQ(rseq_percpu_thread_without_rseq(false), 0);
 	/* Once more in atomic mode (a new process: the mode is decided once). */
-	if (ok && argc == 1 && !test_failed) {
-		char *args[] = { argv[0], (char *)"child", NULL };
-
-		setenv("RSEQKIT_PERCPU_NO_MEMBARRIER", "1", 1);
-		fflush(stdout);
-		execv("/proc/self/exe", args);
-		CHECK_MSG(0, "exec failed");
-	}
+	rerun_in_atomic_mode(argc, argv, ok);
 	return test_done();
 }
