@@ -13,40 +13,37 @@
 
 static const struct rseqkit_fork_hook *hooks[RSEQKIT_FORK_SLOTS];
 
-static void fork_prepare(void)
+/* Call each registered hook's function at 'member', in slot order or not. */
+static void each_hook(size_t member, bool reverse)
 {
-	for (int i = 0; i < RSEQKIT_FORK_SLOTS; i++) {
+	for (int n = 0; n < RSEQKIT_FORK_SLOTS; n++) {
+		int i = reverse ? RSEQKIT_FORK_SLOTS - 1 - n : n;
 		const struct rseqkit_fork_hook *h =
 			__atomic_load_n(&hooks[i], __ATOMIC_ACQUIRE);
+		void (*fn)(void) = h ? *(void (*const *)(void))(const void *)
+			((const char *)h + member) : NULL;
 
-		if (h && h->prepare)
-			h->prepare();
+		if (fn)
+			fn();
 	}
+}
+
+static void fork_prepare(void)
+{
+	each_hook(offsetof(struct rseqkit_fork_hook, prepare), false);
 	rseqkit_ialloc_fork_prepare();
 }
 
 static void fork_parent(void)
 {
 	rseqkit_ialloc_fork_parent();
-	for (int i = RSEQKIT_FORK_SLOTS - 1; i >= 0; i--) {
-		const struct rseqkit_fork_hook *h =
-			__atomic_load_n(&hooks[i], __ATOMIC_ACQUIRE);
-
-		if (h && h->parent)
-			h->parent();
-	}
+	each_hook(offsetof(struct rseqkit_fork_hook, parent), true);
 }
 
 static void fork_child(void)
 {
 	rseqkit_ialloc_fork_child();
-	for (int i = RSEQKIT_FORK_SLOTS - 1; i >= 0; i--) {
-		const struct rseqkit_fork_hook *h =
-			__atomic_load_n(&hooks[i], __ATOMIC_ACQUIRE);
-
-		if (h && h->child)
-			h->child();
-	}
+	each_hook(offsetof(struct rseqkit_fork_hook, child), true);
 }
 
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;

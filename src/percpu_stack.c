@@ -109,26 +109,44 @@ RSEQKIT_EXPORT int rseq_percpu_stack_push_slow(struct rseq_percpu_stack *st,
 
 /* ---- pop ---- */
 
-static enum rseqkit_slow pop_section(const struct rseq_percpu_base *b, int cpu,
-				     void *arg, intptr_t *result)
+/*
+ * The top node (all false) or the whole chain (all true) of slot cpu,
+ * with one critical section.
+ */
+static enum rseqkit_slow take_section(const struct rseq_percpu_base *b, int cpu,
+				      bool all, intptr_t *result)
 {
 	struct rseq_percpu_slot *s = sslot((const struct rseq_percpu_stack *)(const void *)b, cpu);
 	intptr_t h = RSEQ_READ_ONCE(s->word), load;
 	int r;
 
-	(void)arg;
 	if (stack_empty(h)) {
 		*result = (intptr_t)empty();
 		return RSEQKIT_SLOW_DONE;
 	}
 	if (h == RSEQ_PERCPU_STOP)
 		return RSEQKIT_SLOW_CLAIMED;
-	r = rseq_cmpnev_storeoffp_load(RSEQ_MO_RELAXED, b->mode, &s->word, RSEQ_PERCPU_STOP,
-			(long)offsetof(struct rseq_percpu_node, next), &load, cpu);
+	if (all)
+		r = rseq_cmpeqv_storev(RSEQ_MO_RELAXED, b->mode, &s->word, h,
+				       RSEQ_PERCPU_STACK_END, cpu);
+	else
+		r = rseq_cmpnev_storeoffp_load(RSEQ_MO_RELAXED, b->mode, &s->word,
+				RSEQ_PERCPU_STOP, (long)offsetof(struct rseq_percpu_node, next),
+				&load, cpu);
 	if (r)
 		return rseqkit_slow_outcome(r);
-	*result = load == RSEQ_PERCPU_STACK_END ? (intptr_t)empty() : load;
+	if (all)
+		*result = (intptr_t)rseq_percpu_stack_terminate(h);
+	else
+		*result = load == RSEQ_PERCPU_STACK_END ? (intptr_t)empty() : load;
 	return RSEQKIT_SLOW_DONE;
+}
+
+static enum rseqkit_slow pop_section(const struct rseq_percpu_base *b, int cpu,
+				     void *arg, intptr_t *result)
+{
+	(void)arg;
+	return take_section(b, cpu, false, result);
 }
 
 static intptr_t pop_claimed(const struct rseq_percpu_base *b, int c, intptr_t h, void *arg)
@@ -157,23 +175,8 @@ RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_slow(struct rseq_p
 static enum rseqkit_slow pop_all_section(const struct rseq_percpu_base *b, int cpu,
 					 void *arg, intptr_t *result)
 {
-	struct rseq_percpu_slot *s = sslot((const struct rseq_percpu_stack *)(const void *)b, cpu);
-	intptr_t h = RSEQ_READ_ONCE(s->word);
-	int r;
-
 	(void)arg;
-	if (stack_empty(h)) {
-		*result = (intptr_t)empty();
-		return RSEQKIT_SLOW_DONE;
-	}
-	if (h == RSEQ_PERCPU_STOP)
-		return RSEQKIT_SLOW_CLAIMED;
-	r = rseq_cmpeqv_storev(RSEQ_MO_RELAXED, b->mode, &s->word, h,
-			       RSEQ_PERCPU_STACK_END, cpu);
-	if (r)
-		return rseqkit_slow_outcome(r);
-	*result = (intptr_t)rseq_percpu_stack_terminate(h);
-	return RSEQKIT_SLOW_DONE;
+	return take_section(b, cpu, true, result);
 }
 
 /* Take slot c's chain through a claim already made (its word was h). */

@@ -214,16 +214,7 @@ static void verify_parent(void)
 	int *seen = (int *)calloc((size_t)nt * PER_THREAD * 2, sizeof(int));
 	int bad = 0;
 
-	for (int c = 0; c < nr; c++) {
-		void *out[64];
-		ssize_t k;
-
-		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
-			seen[((struct tnode *)l)->id]++;
-		while ((k = rseq_percpu_buffer_drain_cpu(buf, c, out, 64)) > 0)
-			for (ssize_t i = 0; i < k; i++)
-				seen[((struct tnode *)out[i])->id]++;
-	}
+	take_all_nodes(&all, seen);
 	for (int i = 0; i < nt * PER_THREAD * 2; i++)
 		bad += seen[i] != 1;
 	CHECK_MSG(!bad, "parent: %d nodes lost or duplicated across the forks", bad);

@@ -277,18 +277,10 @@ static void verify_all(void)
 		seen[((struct tnode *)stash_nodes[i])->id]++;
 	for (int i = 0; i < nstash_ptrs; i++)
 		seen[((struct tnode *)stash_ptrs[i])->id]++;
-	for (int c = 0; c < nr; c++) {
-		void *out[64];
-		ssize_t k;
-
-		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
-			seen[((struct tnode *)l)->id]++;
-		while ((k = rseq_percpu_buffer_drain_cpu(buf, c, out, 64)) > 0)
-			for (ssize_t i = 0; i < k; i++)
-				seen[((struct tnode *)out[i])->id]++;
+	take_all_nodes(&all, seen);
+	for (int c = 0; c < nr; c++)
 		while (!rseq_percpu_fifo_pop_cpu(fifo, c, &r))
 			got_rec(&r);
-	}
 	for (int i = 0; i < 2 * NODES; i++) {
 		missing += seen[i] == 0;
 		dup += seen[i] > 1;

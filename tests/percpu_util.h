@@ -61,6 +61,26 @@ static void create_structures(struct structures *st, size_t buf_cap, size_t fifo
 }
 
 /*
+ * Count every node on every CPU's stack and in every CPU's buffer, taking
+ * them out: seen[id]++ for each.
+ */
+__attribute__((unused))
+static void take_all_nodes(const struct structures *st, int *seen)
+{
+	for (int c = 0; c < rseq_percpu_stack_nr_cpus(st->stk); c++) {
+		void *out[64];
+		ssize_t k;
+
+		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(st->stk, c); l;
+		     l = l->next)
+			seen[((struct tnode *)l)->id]++;
+		while ((k = rseq_percpu_buffer_drain_cpu(st->buf, c, out, 64)) > 0)
+			for (ssize_t i = 0; i < k; i++)
+				seen[((struct tnode *)out[i])->id]++;
+	}
+}
+
+/*
  * After a run in rseq mode, the whole test again in atomic mode (a new
  * process: the mode is decided once per process).  Returns only when
  * there is nothing to re-run.
