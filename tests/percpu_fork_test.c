@@ -18,17 +18,11 @@
 #include <sys/wait.h>
 #include "harness.h"
 #include <rseqkit/percpu/percpu.h>
+#define PERCPU_UTIL_ALL	/* one of each structure, named ctr, stk, ... */
 #include "percpu_util.h"
 
 #define PER_THREAD	16
 
-static struct structures all;
-#define ctr	all.ctr
-#define stk	all.stk
-#define buf	all.buf
-#define fifo	all.fifo
-#define cache	all.cache
-#define lck	all.lck
 static struct tnode *nodes;	/* [nt * PER_THREAD]: stack, then as many for the buffer */
 static int nt, nr;
 static volatile int done;

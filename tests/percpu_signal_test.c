@@ -21,19 +21,13 @@
 #include <sys/prctl.h>
 #include "harness.h"
 #include <rseqkit/percpu/percpu.h>
+#define PERCPU_UTIL_ALL	/* one of each structure, named ctr, stk, ... */
 #include "percpu_util.h"
 
 #define NODES	256		/* stack and buffer items */
 #define STASH	(2 * NODES + 16)	/* what a handler could not put back yet */
 #define NOBJ	16
 
-static struct structures all;
-#define ctr	all.ctr
-#define stk	all.stk
-#define buf	all.buf
-#define fifo	all.fifo
-#define cache	all.cache
-#define lck	all.lck
 static struct tnode nodes[2 * NODES];	/* [0, NODES): stack; then buffer */
 static int nr;
 static pthread_t main_tid;

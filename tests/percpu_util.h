@@ -31,6 +31,17 @@ struct structures {
 	struct rseq_percpu_cache *cache;
 };
 
+#ifdef PERCPU_UTIL_ALL
+/* The test's structures, by their short names. */
+static struct structures all;
+#define ctr	all.ctr
+#define stk	all.stk
+#define buf	all.buf
+#define fifo	all.fifo
+#define cache	all.cache
+#define lck	all.lck
+#endif
+
 __attribute__((unused))
 static unsigned int rnd(unsigned int *s)
 {
