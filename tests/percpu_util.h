@@ -31,17 +31,6 @@ struct structures {
 	struct rseq_percpu_cache *cache;
 };
 
-#ifdef PERCPU_UTIL_ALL
-/* The test's structures, by their short names. */
-static struct structures all;
-#define ctr	all.ctr
-#define stk	all.stk
-#define buf	all.buf
-#define fifo	all.fifo
-#define cache	all.cache
-#define lck	all.lck
-#endif
-
 __attribute__((unused))
 static unsigned int rnd(unsigned int *s)
 {
@@ -108,5 +97,16 @@ static void rerun_in_atomic_mode(int argc, char **argv, int rseq_mode)
 	execv("/proc/self/exe", args);
 	CHECK_MSG(0, "exec failed");
 }
+
+#ifdef PERCPU_UTIL_ALL
+/* The test's structures, by short names (after the functions above). */
+static struct structures all;
+#define ctr	all.ctr
+#define stk	all.stk
+#define buf	all.buf
+#define fifo	all.fifo
+#define cache	all.cache
+#define lck	all.lck
+#endif
 
 #endif
