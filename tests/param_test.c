@@ -887,23 +887,11 @@ static void run_matrix(int threads)
 	printf("%lu configurations, %d threads on %d CPUs\n", configs, threads, get_nprocs());
 }
 
-int main(int argc, char **argv)
+/* The options of one configuration: -1 when the program should exit (*status). */
+static int parse_options(int argc, char **argv, int *status)
 {
-	struct sigaction sa;
-	int threads = 4 * get_nprocs(), opt;
-	bool single = argc > 1;
+	int opt;
 
-	if (threads < 6)
-		threads = 6;
-	nr_slots = possible_cpus();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sig_handler;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGRTMIN, &sa, NULL);	/* queued: none coalesce */
-
-	set_cfg('s', false, false, threads, 5000);
 	while ((opt = getopt(argc, argv, "T:Mc1:2:3:4:5:6:7:8:9:m:yks:at:r:vh")) != -1) {
 		switch (opt) {
 		case 'T': cfg.test = optarg[0]; break;
@@ -924,10 +912,38 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: %s [-T s|l|b|m|i|o|r] [-M] [-c] [-1..-9 N] "
 				"[-m N] [-y] [-k] [-s MS] [-a] [-t N] [-r N] [-v]\n", argv[0]);
-			return opt == 'h' ? 0 : 2;
+			*status = opt == 'h' ? 0 : 2;
+			return -1;
 		}
 	}
+	return 0;
+}
 
+/* Every handler counts its signal (SIGRTMIN: queued, none coalesce). */
+static void install_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGRTMIN, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	int threads = 4 * get_nprocs(), status;
+	bool single = argc > 1;
+
+	if (threads < 6)
+		threads = 6;
+	nr_slots = possible_cpus();
+	install_handlers();
+	set_cfg('s', false, false, threads, 5000);
+	if (parse_options(argc, argv, &status))
+		return status;
 	if (rseq_register_current_thread()) {
 		if (test_expect_unavailable()) {
 			CHECK(!rseq_available());
@@ -944,7 +960,6 @@ int main(int argc, char **argv)
 		test_skip("mm_cid indexing needs Linux 6.3 (feature size %u)", rseq_feature_size);
 	if (cfg.test == 'r' && !membarrier_ok)
 		test_skip("MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ needs Linux 5.10");
-
 	if (single)
 		run_one();
 	else

@@ -250,16 +250,15 @@ static void test_fifo(int cpu)
 	rseq_percpu_fifo_destroy(f);
 }
 
-static void test_cache(void)
+/* A cache of 40-byte objects, 16 per CPU, batches of 8, through its attributes. */
+static struct rseq_percpu_cache *cache_16x40(void)
 {
 	struct rseq_percpu_cache_attr *a = rseq_percpu_cache_attr_create();
 	struct rseq_percpu_cache *c;
-	struct rseq_percpu_cache_stats st;
-	void *objs[100], *p;
 
 	CHECK(a != NULL);
 	if (!a)
-		return;
+		return NULL;
 	CHECK_EQ(rseq_percpu_cache_attr_set_capacity(a, 16), 0);
 	CHECK_EQ(rseq_percpu_cache_attr_set_batch(a, 8), 0);
 	CHECK_EQ(rseq_percpu_cache_attr_set_batch(a, 513), -1);
@@ -269,6 +268,15 @@ static void test_cache(void)
 	c = rseq_percpu_cache_create(40, a);
 	rseq_percpu_cache_attr_destroy(a);	/* the cache took a copy */
 	CHECK(c != NULL);
+	return c;
+}
+
+static void test_cache(void)
+{
+	struct rseq_percpu_cache *c = cache_16x40();
+	struct rseq_percpu_cache_stats st;
+	void *objs[100], *p;
+
 	if (!c)
 		return;
 	CHECK_EQ(rseq_percpu_cache_get_stats(c, &st), 0);
