@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/examples_check.sh - run every built example (build/examples/*) and
 # fail when one exits non-zero.  Each runs in the registration modes of
 # tests/run.sh: glibc (the C library registers), own

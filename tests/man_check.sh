@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/man_check.sh - the man pages.
 #  (a) every page under man/ renders with groff without a warning (the
 #      warnings are errors); .so link pages must name an existing page.
