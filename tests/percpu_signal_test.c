@@ -323,10 +323,13 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	pthread_create(&wd, NULL, watchdog, NULL);
 	pthread_create(&snd, NULL, sender, NULL);
-	/* At least 'rounds' rounds and as many interruptions (10 s at most). */
+	/*
+	 * At least 'rounds' rounds and as many interruptions (10 s at most,
+	 * scaled like the rounds: emulators deliver signals slowly).
+	 */
 	start = time(NULL);
 	for (unsigned long i = 0; i < rounds || (handler_calls < rounds &&
-					       time(NULL) - start < 10); i++) {
+			time(NULL) - start < (time_t)test_scale(10)); i++) {
 		round_of_everything(i, &seed);
 		__atomic_store_n(&progress, i + 1, __ATOMIC_RELAXED);
 		done_rounds = i + 1;
