@@ -20,6 +20,7 @@ $(BUILD)/examples/%: examples/%.cc $(HEADERS) $(LIB_A) | $(BUILD)/examples
 	$(CXX) -std=c++17 -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -pthread -o $@ $< \
 		$(LIB_A) $(LDFLAGS) $(LDLIBS)
 examples: $(EXAMPLES_CXX)
+INSTALL_EXAMPLES += $(wildcard examples/*.cc)
 
 CHECK_DEPS    += $(EXAMPLES) $(EXAMPLES_CXX)
 # The headers whose inline functions man_check.sh wants a page for.
