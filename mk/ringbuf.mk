@@ -9,3 +9,6 @@
 #   ringbuf_ipc      a consumer in another process (the memfd), the flush
 #                    service
 TESTS += ringbuf_test
+TESTS += ringbuf_stress
+$(BUILD)/tests/param_test $(BUILD)/tests/ringbuf_stress: tests/inject-asm.h
+TESTS += ringbuf_ipc

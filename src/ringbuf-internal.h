@@ -52,6 +52,7 @@ struct rb_shm {
 	uint32_t wake_seq __attribute__((aligned(RB_LINE)));
 	uint32_t waiters;
 	uint32_t poll_armed;
+	uint32_t kick_seq;		/* rseq_ringbuf_wake() calls */
 	uint32_t futex_shared;		/* FUTEX_PRIVATE_FLAG unless shared */
 	/* Flush requests for the flush service. */
 	uint32_t flush_req_seq __attribute__((aligned(RB_LINE)));

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "ringbuf-internal.h"
 
 #define MAX_OVERWRITE_TRIES	64
@@ -247,11 +248,13 @@ RSEQKIT_EXPORT int rseq_ringbuf_wait(struct rseq_ringbuf *rb, int cpu, int timeo
 {
 	struct rb_shm *s;
 	uint64_t deadline;
+	uint32_t kick;
 
 	if (check_cpu(rb, cpu, true))
 		return -1;
 	s = rb_priv(rb)->shm;
 	deadline = timeout_ms < 0 ? UINT64_MAX : now_ms() + (uint64_t)timeout_ms;
+	kick = __atomic_load_n(&s->kick_seq, __ATOMIC_ACQUIRE);
 	for (;;) {
 		uint32_t seq = __atomic_load_n(&s->wake_seq, __ATOMIC_ACQUIRE);
 		uint64_t now;
@@ -275,7 +278,30 @@ RSEQKIT_EXPORT int rseq_ringbuf_wait(struct rseq_ringbuf *rb, int cpu, int timeo
 		__atomic_fetch_sub(&s->waiters, 1, __ATOMIC_SEQ_CST);
 		if (ready)
 			return 1;
+		if (__atomic_load_n(&s->kick_seq, __ATOMIC_ACQUIRE) != kick)
+			return any_ready(rb, cpu) ? 1 : 0;	/* rseq_ringbuf_wake() */
 	}
+}
+
+RSEQKIT_EXPORT int rseq_ringbuf_wake(struct rseq_ringbuf *rb)
+{
+	struct rb_shm *s;
+	int efd;
+
+	if (!rb)
+		return rseqkit_fail(EINVAL, "rb is NULL");
+	s = rb_priv(rb)->shm;
+	efd = rb_priv(rb)->efd;
+	__atomic_fetch_add(&s->kick_seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&s->wake_seq, 1, __ATOMIC_SEQ_CST);
+	rb_futex_wake(rb, &s->wake_seq);
+	if (efd >= 0) {
+		uint64_t one = 1;
+		ssize_t ret = write(efd, &one, sizeof(one));
+
+		(void)ret;
+	}
+	return 0;
 }
 
 RSEQKIT_EXPORT int rseq_ringbuf_poll_arm(struct rseq_ringbuf *rb, int cpu)

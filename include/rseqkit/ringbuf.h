@@ -220,6 +220,9 @@ int rseq_ringbuf_read(struct rseq_ringbuf *rb, int cpu,
 		      struct rseq_ringbuf_record *rec) RSEQKIT_SYM(ringbuf_read);
 /* Wait until CPU 'cpu' (-1: any) has data: 1, 0 on timeout, -1. */
 int rseq_ringbuf_wait(struct rseq_ringbuf *rb, int cpu, int timeout_ms) RSEQKIT_SYM(ringbuf_wait);
+/* Make every rseq_ringbuf_wait() return now (0 if nothing is ready),
+ * and signal the eventfd: to stop a consumer. */
+int rseq_ringbuf_wake(struct rseq_ringbuf *rb) RSEQKIT_SYM(ringbuf_wake);
 /* The eventfd writers signal (RSEQ_RINGBUF_WAKEUP_EVENTFD), or -1. */
 int rseq_ringbuf_wakeup_fd(const struct rseq_ringbuf *rb) RSEQKIT_SYM(ringbuf_wakeup_fd);
 /* Before poll() on the eventfd: 1 if data is there already, 0 armed. */
