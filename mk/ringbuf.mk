@@ -12,3 +12,17 @@ TESTS += ringbuf_test
 TESTS += ringbuf_stress
 $(BUILD)/tests/param_test $(BUILD)/tests/ringbuf_stress: tests/inject-asm.h
 TESTS += ringbuf_ipc
+
+# Benchmark: rseqkit vs compare-and-swap (LTTng's algorithm) vs mutex, and
+# (a helper linked with liblttng-ust, when liblttng-ust-dev is installed)
+# vs LTTng-UST in a session of its own.  docs/ringbuf.md has the figures.
+BENCH_PROGS += $(BUILD)/bench/ringbuf_bench
+$(BUILD)/bench/ringbuf_bench $(BUILD)/bench/ringbuf_lttng: bench/ringbuf_common.h bench/ringbuf_alt.h
+# (a compile test: the header lives under the multiarch include directory)
+HAVE_LTTNG_UST := $(shell printf '\043include <lttng/tracepoint.h>\n' | \
+	$(CC) -E -x c - >/dev/null 2>&1 && echo yes)
+ifeq ($(HAVE_LTTNG_UST),yes)
+BENCH_DEPS += $(BUILD)/bench/ringbuf_lttng
+LDLIBS_ringbuf_lttng := -llttng-ust -ldl
+$(BUILD)/bench/ringbuf_lttng: bench/ringbuf_lttng_tp.h
+endif

@@ -118,6 +118,7 @@ struct rseq_ringbuf_attr {
 	enum rseq_ringbuf_clock clock;
 	enum rseq_ringbuf_wakeup wakeup;
 	bool shared;
+	bool populate;
 };
 
 static inline struct rb_priv *rb_priv(const struct rseq_ringbuf *rb)

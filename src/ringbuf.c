@@ -121,6 +121,14 @@ RSEQKIT_EXPORT int rseq_ringbuf_attr_set_shared(struct rseq_ringbuf_attr *attr, 
 	return 0;
 }
 
+RSEQKIT_EXPORT int rseq_ringbuf_attr_set_populate(struct rseq_ringbuf_attr *attr, bool populate)
+{
+	if (!attr)
+		return rseqkit_fail(EINVAL, "attr is NULL");
+	attr->populate = populate;
+	return 0;
+}
+
 RSEQKIT_EXPORT int rseq_ringbuf_attr_set_wakeup(struct rseq_ringbuf_attr *attr,
 						enum rseq_ringbuf_wakeup wakeup)
 {
@@ -272,16 +280,18 @@ static int readers_alloc(struct rseq_ringbuf *rb, size_t nr)
 	return 0;
 }
 
-/* Map 'len' bytes: a memfd's when fd >= 0, else private anonymous. */
-static void *map_region(size_t len, int fd)
+/* Map 'len' bytes: a memfd's when fd >= 0, else private anonymous;
+ * every page allocated now with 'populate'. */
+static void *map_region(size_t len, int fd, bool populate)
 {
+	int pop = populate ? MAP_POPULATE : 0;
 	void *m;
 
 	if (fd >= 0)
-		m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | pop, fd, 0);
 	else
 		m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS | (populate ? pop : MAP_NORESERVE), -1, 0);
 	return m == MAP_FAILED ? NULL : m;
 }
 
@@ -308,7 +318,8 @@ static int create_memfd(size_t len)
 RSEQKIT_EXPORT struct rseq_ringbuf *rseq_ringbuf_create(const struct rseq_ringbuf_attr *attr)
 {
 	struct rseq_ringbuf_attr def = { RB_DEF_SUBBUF, RB_DEF_NR, RSEQ_RINGBUF_DISCARD,
-					 RSEQ_RINGBUF_CLOCK_NONE, RSEQ_RINGBUF_WAKEUP_FUTEX, false };
+					 RSEQ_RINGBUF_CLOCK_NONE, RSEQ_RINGBUF_WAKEUP_FUTEX, false,
+					 false };
 	const struct rseq_ringbuf_attr *a = attr ? attr : &def;
 	struct rseq_ringbuf *rb;
 	struct rb_priv *p;
@@ -339,7 +350,7 @@ RSEQKIT_EXPORT struct rseq_ringbuf *rseq_ringbuf_create(const struct rseq_ringbu
 			goto fail;
 	}
 	p->map_len = (size_t)l.map_size;
-	p->map = map_region(p->map_len, p->memfd);
+	p->map = map_region(p->map_len, p->memfd, a->populate);
 	if (!p->map) {
 		rseqkit_fail(ENOMEM, "mmap() of the ring buffers failed: use smaller or fewer sub-buffers");
 		goto fail;
@@ -441,7 +452,7 @@ RSEQKIT_EXPORT struct rseq_ringbuf *rseq_ringbuf_open(int fd)
 	}
 	rb->priv = p;
 	p->map_len = (size_t)head.map_size;
-	p->map = map_region(p->map_len, fd);
+	p->map = map_region(p->map_len, fd, false);
 	if (!p->map) {
 		rseqkit_fail(errno == ENOMEM ? ENOMEM : EINVAL, "mmap() of the ring buffer's file descriptor failed (it must be open read-write)");
 		goto fail;

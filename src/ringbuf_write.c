@@ -184,7 +184,8 @@ static void *finish(struct rseq_ringbuf *rb, struct rseq_ringbuf_rsv *r, int cpu
 	}
 	if (p->pad)
 		rb_commit(rb, cpu, p->old, p->pad, 0);
-	return rseq_ringbuf_fill_header(rb, r, cpu, p->pos, p->bytes, len, tag, ts);
+	return rseq_ringbuf_fill_header(r, rb_data(rb, cpu, p->pos), rb->rec_hdr, cpu, p->pos,
+					p->bytes, len, tag, ts);
 }
 
 RSEQKIT_EXPORT void *rseq_ringbuf_reserve_slow(struct rseq_ringbuf *rb,

@@ -181,6 +181,9 @@ int rseq_ringbuf_attr_set_clock(struct rseq_ringbuf_attr *attr,
 int rseq_ringbuf_attr_set_shared(struct rseq_ringbuf_attr *attr, bool shared) RSEQKIT_SYM(ringbuf_attr_set_shared);
 int rseq_ringbuf_attr_set_wakeup(struct rseq_ringbuf_attr *attr,
 				 enum rseq_ringbuf_wakeup wakeup) RSEQKIT_SYM(ringbuf_attr_set_wakeup);
+/* true: every CPU's buffer is allocated at creation (no page fault on
+ * the writers' path later); false (default): pages on first use. */
+int rseq_ringbuf_attr_set_populate(struct rseq_ringbuf_attr *attr, bool populate) RSEQKIT_SYM(ringbuf_attr_set_populate);
 
 /* A channel (NULL attr: the defaults), or NULL with errno. */
 struct rseq_ringbuf *rseq_ringbuf_create(const struct rseq_ringbuf_attr *attr) RSEQKIT_SYM(ringbuf_create);
@@ -262,22 +265,22 @@ RSEQ_RINGBUF_INLINE uintptr_t rseq_ringbuf_record_size(const struct rseq_ringbuf
 	return ((uintptr_t)rb->rec_hdr + len + 7) & ~(uintptr_t)7;
 }
 
-/* Fill the header of the record reserved at 'w' on 'cpu'; the payload. */
-RSEQ_RINGBUF_INLINE void *rseq_ringbuf_fill_header(struct rseq_ringbuf *rb,
-						   struct rseq_ringbuf_rsv *r, int cpu,
+/* Fill the header of the record at 'rec' reserved at 'w' on 'cpu'. */
+RSEQ_RINGBUF_INLINE void *rseq_ringbuf_fill_header(struct rseq_ringbuf_rsv *r, char *rec,
+						   unsigned int rec_hdr, int cpu,
 						   uintptr_t w, uintptr_t size,
 						   size_t len, unsigned int tag,
 						   uint64_t ts)
 {
-	char *rec = rb->data + (size_t)cpu * rb->data_stride + (w & rb->buf_mask);
-	struct rseq_ringbuf_record_header *h = (struct rseq_ringbuf_record_header *)rec;
+	struct rseq_ringbuf_record_header h;
 
-	h->len = (uint32_t)len;
-	h->tag = (uint16_t)tag;
-	h->flags = (uint16_t)(rb->clock ? RSEQ_RINGBUF_REC_TS : 0);
-	if (rb->clock)
-		memcpy(rec + sizeof(*h), &ts, sizeof(ts));
-	r->data = rec + rb->rec_hdr;
+	h.len = (uint32_t)len;
+	h.tag = (uint16_t)tag;
+	h.flags = (uint16_t)(rec_hdr > sizeof(h) ? RSEQ_RINGBUF_REC_TS : 0);
+	memcpy(rec, &h, sizeof(h));		/* one store */
+	if (rec_hdr > sizeof(h))
+		memcpy(rec + sizeof(h), &ts, sizeof(ts));
+	r->data = rec + rec_hdr;
 	r->len = len;
 	r->pos = w;
 	r->bytes = size;
@@ -299,25 +302,33 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_reserve(struct rseq_ringbuf *rb,
 	char *fb = rseq_percpu_fast_base(&rb->b);
 
 	if (rseq_likely(fb != NULL && len <= rb->max_len && tag <= 0xffffu)) {
-		uintptr_t size = rseq_ringbuf_record_size(rb, len);
+		/* Everything the path needs, in registers before the
+		 * critical section (its "memory" clobber reloads memory). */
+		size_t stride = rb->b.stride, dstride = rb->data_stride;
+		uintptr_t sb = rb->sb_size, bmask = rb->buf_mask;
+		unsigned int rec_hdr = rb->rec_hdr;
+		int clock = rb->clock;
+		char *data = rb->data;
+		uintptr_t size = ((uintptr_t)rec_hdr + len + 7) & ~(uintptr_t)7;
 		int cpu = (int)rseq_cpu_start();
-		intptr_t *wp = (intptr_t *)(fb + (size_t)cpu * rb->b.stride);
+		intptr_t *wp = (intptr_t *)(fb + (size_t)cpu * stride);
 		intptr_t w = RSEQ_READ_ONCE(*wp);
-		uintptr_t off = (uintptr_t)w & (rb->sb_size - 1);
+		uintptr_t off = (uintptr_t)w & (sb - 1);
 
 		/*
 		 * Room in the sub-buffer being written, without filling it
 		 * (closing a sub-buffer takes the slow path).  A claimed
 		 * position (-1) has off = sb_size - 1: slow path too.
 		 */
-		if (rseq_likely(off != 0 && off + size < rb->sb_size)) {
-			uint64_t ts = rb->clock ? rseq_ringbuf_clock_read(rb->clock) : 0;
+		if (rseq_likely(off != 0 && off + size < sb)) {
+			uint64_t ts = clock ? rseq_ringbuf_clock_read(clock) : 0;
 
 			if (rseq_likely(!rseq_cmpeqv_storev(RSEQ_MO_RELAXED,
 					RSEQ_PERCPU_CPU_ID, wp, w,
 					(intptr_t)((uintptr_t)w + size), cpu)))
-				return rseq_ringbuf_fill_header(rb, r, cpu, (uintptr_t)w,
-								size, len, tag, ts);
+				return rseq_ringbuf_fill_header(r,
+					data + (size_t)cpu * dstride + ((uintptr_t)w & bmask),
+					rec_hdr, cpu, (uintptr_t)w, size, len, tag, ts);
 		}
 	}
 	return rseq_ringbuf_reserve_slow(rb, r, len, tag);
@@ -331,13 +342,17 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_reserve(struct rseq_ringbuf *rb,
 RSEQ_RINGBUF_INLINE void rseq_ringbuf_commit(struct rseq_ringbuf *rb,
 					     struct rseq_ringbuf_rsv *r)
 {
-	int cpu = r->cpu;
-	uintptr_t k = (r->pos >> rb->sb_shift) & rb->nsb_mask;
-	char *ctl = rb->ctl + (size_t)cpu * rb->ctl_stride;
-	intptr_t *cc = (intptr_t *)(ctl + rb->off_commit) + k;
-	int stage = 0;
+	int cpu = r->cpu, stage = 0;
 
 	if (rseq_likely(rseq_percpu_fast_base(&rb->b) != NULL)) {
+		uintptr_t pos = r->pos, sb = rb->sb_size, mask = rb->cnt_mask;
+		uintptr_t k = (pos >> rb->sb_shift) & rb->nsb_mask;
+		char *ctl = rb->ctl + (size_t)cpu * rb->ctl_stride;
+		intptr_t *cc = (intptr_t *)(ctl + rb->off_commit) + k;
+		intptr_t *cca = (intptr_t *)(ctl + rb->off_commit_atomic) + k;
+		/* The counters' sum once this sub-buffer's lap is complete. */
+		uintptr_t full = ((pos >> rb->buf_shift) << rb->sb_shift) + sb;
+
 		if (rb->overwrite) {
 			if (rseq_unlikely(rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
 				(intptr_t *)(ctl + rb->off_records) + k, 1, cpu)))
@@ -348,12 +363,10 @@ RSEQ_RINGBUF_INLINE void rseq_ringbuf_commit(struct rseq_ringbuf *rb,
 		if (rseq_likely(!rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, cc,
 					   (intptr_t)r->bytes, cpu))) {
 			uintptr_t sum = (uintptr_t)RSEQ_READ_ONCE(*cc) +
-				(uintptr_t)RSEQ_READ_ONCE(((intptr_t *)(ctl +
-					rb->off_commit_atomic))[k]);
-			uintptr_t base = (r->pos >> rb->buf_shift) << rb->sb_shift;
+					(uintptr_t)RSEQ_READ_ONCE(*cca);
 
 			/* Not the last commit of a complete sub-buffer? */
-			if (rseq_likely(((sum - base) & rb->cnt_mask) != rb->sb_size))
+			if (rseq_likely((sum - full) & mask))
 				return;
 			stage = 2;
 		}
