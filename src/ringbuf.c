@@ -20,6 +20,8 @@
 #include "ringbuf-internal.h"
 
 _Static_assert(offsetof(struct rseq_percpu_slot, word) == 0, "woff is the slot's word");
+_Static_assert(sizeof(struct rseq_percpu_slot) == RSEQ_RINGBUF_SLOT_LAST_TS * sizeof(intptr_t),
+	       "the last timestamp follows the claim slot");
 _Static_assert(sizeof(struct rseq_ringbuf_subbuf_header) == 40, "sub-buffer header");
 _Static_assert(sizeof(struct rseq_ringbuf_record_header) == 8, "record header");
 _Static_assert(sizeof(struct rb_shm) <= 4096, "page 0");
@@ -339,7 +341,8 @@ RSEQKIT_EXPORT struct rseq_ringbuf *rseq_ringbuf_create(const struct rseq_ringbu
 	rb->priv = p;
 	p->owner = 1;
 	/* The write positions: one claim slot per possible CPU. */
-	if (rseq_percpu_base_init(&rb->b, NULL, sizeof(struct rseq_percpu_slot), "ringbuf"))
+	if (rseq_percpu_base_init(&rb->b, NULL,
+				  (RSEQ_RINGBUF_SLOT_LAST_TS + 1) * sizeof(intptr_t), "ringbuf"))
 		goto fail;
 	memset(&l, 0, sizeof(l));
 	if (layout(&l, a->sb_size, a->nr_sb, (size_t)rb->b.nr, page))

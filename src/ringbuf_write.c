@@ -35,6 +35,74 @@ static intptr_t *woff_of(struct rseq_ringbuf *rb, int cpu)
 	return &((struct rseq_percpu_slot *)rseq_percpu_slot_of(&rb->b, cpu))->word;
 }
 
+/*
+ * A timestamp for a reservation at the position read from wp, outside a
+ * critical section (claims, compare-and-swap): the ordered clock, kept no
+ * older than the last reservation's (RSEQ_RINGBUF_CLOCK_COUNTER).
+ */
+static uint64_t take_ts(struct rseq_ringbuf *rb, intptr_t *wp)
+{
+	uint64_t ts;
+
+	if (!rb->clock)
+		return 0;
+	ts = rseq_ringbuf_clock_read(rb->clock);
+#ifdef RSEQ_ARCH_HAS_COUNTER
+	if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
+		uint64_t last = (uint64_t)__atomic_load_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS],
+							  __ATOMIC_ACQUIRE);
+
+		if (ts < last)
+			ts = last;
+	}
+#else
+	(void)wp;
+#endif
+	return ts;
+}
+
+/* After a reservation by compare-and-swap: raise the last timestamp. */
+static void raise_last_ts(struct rseq_ringbuf *rb, intptr_t *wp, uint64_t ts)
+{
+#ifdef RSEQ_ARCH_HAS_COUNTER
+	if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
+		intptr_t last = __atomic_load_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], __ATOMIC_RELAXED);
+
+		while ((uint64_t)last < ts &&
+		       !__atomic_compare_exchange_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], &last,
+						    (intptr_t)ts, false, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
+			;
+	}
+#else
+	(void)rb; (void)wp; (void)ts;
+#endif
+}
+
+/*
+ * The critical section that moves cpu's position from w to nw (and, for
+ * CLOCK_COUNTER, stores the reservation's timestamp with it, kept no
+ * older than the last one); *ts gets the timestamp.  0 when committed.
+ */
+static int reserve_cs(struct rseq_ringbuf *rb, intptr_t *wp, intptr_t w, intptr_t nw,
+		      int cpu, uint64_t *ts)
+{
+#ifdef RSEQ_ARCH_HAS_COUNTER
+	if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
+		uint64_t last = (uint64_t)RSEQ_READ_ONCE(wp[RSEQ_RINGBUF_SLOT_LAST_TS]);
+
+		*ts = rseq_arch_counter_fast();
+		if (*ts < last)
+			*ts = last;
+		return rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, wp, w,
+						    &wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)*ts,
+						    nw, cpu);
+	}
+#endif
+	*ts = rb->clock ? rseq_ringbuf_clock_read(rb->clock) : 0;
+	return rseq_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, wp, w, nw, cpu);
+}
+
 static bool can_rseq(void)
 {
 	return rseq_percpu_rseq_ok && !rseq_percpu_thread_off;
@@ -230,9 +298,7 @@ RSEQKIT_EXPORT void *rseq_ringbuf_reserve_slow(struct rseq_ringbuf *rb,
 			why = plan(rb, cpu, (uintptr_t)w, size, &p);
 			if (why)
 				return drop(rb, cpu, why);
-			ts = rb->clock ? rseq_ringbuf_clock_read(rb->clock) : 0;
-			if (rseq_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, wp, w,
-					       (intptr_t)p.next, cpu))
+			if (reserve_cs(rb, wp, w, (intptr_t)p.next, cpu, &ts))
 				continue;	/* moved, preempted or migrated */
 			return finish(rb, r, cpu, &p, len, tag, ts);
 		}
@@ -248,7 +314,12 @@ RSEQKIT_EXPORT void *rseq_ringbuf_reserve_slow(struct rseq_ringbuf *rb,
 				rb_signals_restore(&old);
 				return drop(rb, cpu, why);
 			}
-			ts = rb->clock ? rseq_ringbuf_clock_read(rb->clock) : 0;
+			ts = take_ts(rb, wp);
+#ifdef RSEQ_ARCH_HAS_COUNTER
+			if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER)
+				__atomic_store_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)ts,
+						 __ATOMIC_RELAXED);
+#endif
 			rseq_percpu_release(&rb->b, cpu, (intptr_t)p.next);
 			rb_signals_restore(&old);
 			return finish(rb, r, cpu, &p, len, tag, ts);
@@ -262,10 +333,11 @@ RSEQKIT_EXPORT void *rseq_ringbuf_reserve_slow(struct rseq_ringbuf *rb,
 		why = plan(rb, cpu, (uintptr_t)w, size, &p);
 		if (why)
 			return drop(rb, cpu, why);
-		ts = rb->clock ? rseq_ringbuf_clock_read(rb->clock) : 0;
+		ts = take_ts(rb, wp);
 		if (!__atomic_compare_exchange_n(wp, &w, (intptr_t)p.next, false,
 						 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
 			continue;
+		raise_last_ts(rb, wp, ts);
 		return finish(rb, r, cpu, &p, len, tag, ts);
 	}
 }

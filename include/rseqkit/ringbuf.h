@@ -289,6 +289,13 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_fill_header(struct rseq_ringbuf_rsv *r, c
 }
 
 /*
+ * The write position's slot (a per-CPU pool item): the claim slot's two
+ * words (the position, the claimers' lock), then the timestamp of the
+ * last reservation (RSEQ_RINGBUF_CLOCK_COUNTER), stored with the position.
+ */
+#define RSEQ_RINGBUF_SLOT_LAST_TS	2
+
+/*
  * Reserve a record of 'len' payload bytes with 'tag' (0..65535) on the
  * current CPU's buffer: the payload to fill, then rseq_ringbuf_commit().
  * NULL with errno ENOSPC when the record was dropped (counted), EINVAL
@@ -321,11 +328,35 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_reserve(struct rseq_ringbuf *rb,
 		 * position (-1) has off = sb_size - 1: slow path too.
 		 */
 		if (rseq_likely(off != 0 && off + size < sb)) {
-			uint64_t ts = clock ? rseq_ringbuf_clock_read(clock) : 0;
+			intptr_t nw = (intptr_t)((uintptr_t)w + size);
+			uint64_t ts = 0;
+			int ret;
 
-			if (rseq_likely(!rseq_cmpeqv_storev(RSEQ_MO_RELAXED,
+#ifdef RSEQ_ARCH_HAS_COUNTER
+			if (clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
+				/*
+				 * The counter read unordered, kept no older
+				 * than the last reservation's (stored with
+				 * the position): never decreasing in buffer
+				 * order.
+				 */
+				uint64_t last = (uint64_t)RSEQ_READ_ONCE(wp[RSEQ_RINGBUF_SLOT_LAST_TS]);
+
+				ts = rseq_arch_counter_fast();
+				if (ts < last)
+					ts = last;
+				ret = rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELAXED,
 					RSEQ_PERCPU_CPU_ID, wp, w,
-					(intptr_t)((uintptr_t)w + size), cpu)))
+					&wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)ts, nw, cpu);
+			} else
+#endif
+			{
+				if (clock)
+					ts = rseq_ringbuf_clock_read(clock);
+				ret = rseq_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+							 wp, w, nw, cpu);
+			}
+			if (rseq_likely(!ret))
 				return rseq_ringbuf_fill_header(r,
 					data + (size_t)cpu * dstride + ((uintptr_t)w & bmask),
 					rec_hdr, cpu, (uintptr_t)w, size, len, tag, ts);
