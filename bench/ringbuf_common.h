@@ -220,67 +220,49 @@ static inline int rbc_verify(struct bench_case *c, int nthreads, uint64_t total)
 
 /* The payload: 'words' 8-byte words from a per-thread counter. */
 #define RBC_FILL(p, v, words)					\
-	do {							\
+	({							\
 		uint64_t *__q = (uint64_t *)(p);		\
 		for (size_t __w = 0; __w < (words); __w++)	\
 			__q[__w] = (v) + __w;			\
-	} while (0)
+	})
 
-static inline uint64_t rbc_rseqkit_body(struct bench_thread *t, uint64_t n)
-{
-	struct rbcase *k = t->c->arg;
-	struct rseq_ringbuf *rb = k->rb;	/* a register, as real code */
-	size_t len = k->payload, words = len / 8;
-	uint64_t v = t->scratch[0];
-
-	for (uint64_t i = 0; i < n; i++, v++) {
-		struct rseq_ringbuf_rsv r;
-		void *p;
-
-		while (rseq_unlikely(!(p = rseq_ringbuf_reserve(rb, &r, len, 1))))
-			rbc_full(k);
-		RBC_FILL(p, v, words);
-		rseq_ringbuf_commit(rb, &r);
-	}
-	t->scratch[0] = v;
-	return n;
+/*
+ * A writer body: n records of the case's payload, each retried after a
+ * wait while the buffer is full.  RESERVE(p) yields the payload or NULL;
+ * COMMIT publishes it (nothing for a buffer that copies in RESERVE).
+ */
+#define RBC_BODY(name, setup, reserve, commit)					\
+static inline uint64_t name(struct bench_thread *t, uint64_t n)			\
+{										\
+	struct rbcase *k = t->c->arg;						\
+	size_t len = k->payload, words = len / 8;				\
+	uint64_t v = t->scratch[0];						\
+	setup;									\
+										\
+	for (uint64_t i = 0; i < n; i++, v++) {					\
+		void *p;							\
+										\
+		while (rseq_unlikely(!(p = (reserve))))				\
+			rbc_full(k);						\
+		commit;								\
+	}									\
+	t->scratch[0] = v;							\
+	return n;								\
 }
 
-static inline uint64_t rbc_cas_body(struct bench_thread *t, uint64_t n)
-{
-	struct rbcase *k = t->c->arg;
-	struct alt_rb *a = &k->alt;
-	size_t len = k->payload, words = len / 8;
-	uint64_t v = t->scratch[0];
-
-	for (uint64_t i = 0; i < n; i++, v++) {
-		struct alt_rsv r;
-		void *p;
-
-		while (rseq_unlikely(!(p = alt_cas_reserve(a, &r, len))))
-			rbc_full(k);
-		RBC_FILL(p, v, words);
-		alt_cas_commit(a, r.cpu, r.pos, r.bytes);
-	}
-	t->scratch[0] = v;
-	return n;
-}
-
-static inline uint64_t rbc_mutex_body(struct bench_thread *t, uint64_t n)
-{
-	struct rbcase *k = t->c->arg;
-	struct alt_rb *a = &k->alt;
-	size_t len = k->payload, words = len / 8;
-	uint64_t v = t->scratch[0], buf[32];
-
-	for (uint64_t i = 0; i < n; i++, v++) {
-		RBC_FILL(buf, v, words);
-		while (rseq_unlikely(alt_mutex_write(a, buf, len)))
-			rbc_full(k);
-	}
-	t->scratch[0] = v;
-	return n;
-}
+RBC_BODY(rbc_rseqkit_body,
+	 struct rseq_ringbuf *rb = k->rb; struct rseq_ringbuf_rsv r,	/* registers */
+	 rseq_ringbuf_reserve(rb, &r, len, 1),
+	 (RBC_FILL(p, v, words), rseq_ringbuf_commit(rb, &r)))
+RBC_BODY(rbc_cas_body,
+	 struct alt_rb *a = &k->alt; struct alt_rsv r,
+	 alt_cas_reserve(a, &r, len),
+	 (RBC_FILL(p, v, words), alt_cas_commit(a, r.cpu, r.pos, r.bytes)))
+/* The mutex buffer copies under its lock: fill a local record first. */
+RBC_BODY(rbc_mutex_body,
+	 struct alt_rb *a = &k->alt; uint64_t buf[32],
+	 (RBC_FILL(buf, v, words), alt_mutex_write(a, buf, len) ? NULL : (void *)buf),
+	 (void)p)
 
 /* After a group: how often writers found their buffer full and waited
  * (none was dropped: each retried), per case and thread count. */

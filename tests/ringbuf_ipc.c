@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +62,13 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-static int read_full(int fd, void *p, size_t n)
+/* All n bytes through a pipe (read, or write when 'out'); 0 or -1. */
+static int pipe_io(int fd, void *p, size_t n, bool out)
 {
 	char *c = p;
 
 	while (n) {
-		ssize_t r = read(fd, c, n);
+		ssize_t r = out ? write(fd, c, n) : read(fd, c, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -78,21 +80,14 @@ static int read_full(int fd, void *p, size_t n)
 	return 0;
 }
 
+static int read_full(int fd, void *p, size_t n)
+{
+	return pipe_io(fd, p, n, false);
+}
+
 static int write_full(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-
-	while (n) {
-		ssize_t r = write(fd, c, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return pipe_io(fd, (void *)p, n, true);
 }
 
 /* ---- the consumer process ---- */
