@@ -26,3 +26,8 @@ BENCH_DEPS += $(BUILD)/bench/ringbuf_lttng
 LDLIBS_ringbuf_lttng := -llttng-ust -ldl
 $(BUILD)/bench/ringbuf_lttng: bench/ringbuf_lttng_tp.h
 endif
+
+# Only the ring buffer benchmark (its table and the LTTng-UST comparison).
+.PHONY: bench-ringbuf
+bench-ringbuf: bench-progs
+	BENCH_CSV=$(BUILD)/bench/ringbuf.csv $(BUILD)/bench/ringbuf_bench $(BENCH_ARGS)

@@ -31,6 +31,8 @@ static struct rseq_ringbuf *make(size_t sb, size_t n, int mode, int clock)
 	struct rseq_ringbuf *rb;
 
 	CHECK(a != NULL);
+	/* Every page up front for the timestamped channels, lazily else. */
+	CHECK_EQ(rseq_ringbuf_attr_set_populate(a, clock != RSEQ_RINGBUF_CLOCK_NONE), 0);
 	CHECK_EQ(rseq_ringbuf_attr_set_subbuf(a, sb, n), 0);
 	CHECK_EQ(rseq_ringbuf_attr_set_mode(a, (enum rseq_ringbuf_mode)mode), 0);
 	CHECK_EQ(rseq_ringbuf_attr_set_clock(a, (enum rseq_ringbuf_clock)clock), 0);
@@ -524,6 +526,18 @@ static void test_view(void)
 	CHECK_EQ(n, 10);
 	CHECK_EQ(rseq_ringbuf_flush_service_stop(rb), 0);
 	CHECK_EQ(rseq_ringbuf_flush_service_stop(rb), -1);
+	/* A periodic service closes partial sub-buffers by itself. */
+	CHECK_EQ(rseq_ringbuf_flush_service_start(rb, 3600001), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(rseq_ringbuf_flush_service_start(rb, 5), 0);
+	CHECK_EQ(rseq_ringbuf_write(rb, 6, &n, sizeof(n)), 0);
+	CHECK_EQ(rseq_ringbuf_wait(view, -1, 10000), 1);	/* no flush asked */
+	n = 0;
+	for (int c = 0; c < rseq_ringbuf_nr_cpus(view); c++)
+		while (rseq_ringbuf_read(view, c, &r) == 0)
+			n++;
+	CHECK_EQ(n, 1);
+	CHECK_EQ(rseq_ringbuf_flush_service_stop(rb), 0);
 	rseq_ringbuf_destroy(view);
 	/* Not a ring buffer: refused, nothing mapped wrongly. */
 	CHECK(rseq_ringbuf_open(-1) == NULL);
