@@ -201,9 +201,10 @@ static inline int alt_mutex_write(struct alt_rb *a, const void *data, size_t len
 {
 	int cpu = sched_getcpu();
 	struct alt_cpu *c = &a->cpu[cpu];
-	uintptr_t size = (a->rec_hdr + len + 7) & ~(uintptr_t)7, off, pos;
+	uintptr_t size = (a->rec_hdr + len + 7) & ~(uintptr_t)7, off, pos, k;
 	struct alt_rsv r;
 	uint64_t ts;
+	int completed = 0;
 
 	pthread_mutex_lock(&c->lock);
 	off = c->offset & (a->sb_size - 1);
@@ -217,27 +218,31 @@ static inline int alt_mutex_write(struct alt_rb *a, const void *data, size_t len
 			pthread_mutex_unlock(&c->lock);
 			return -1;
 		}
-		if (off) {
-			c->end[(pos >> a->sb_shift) & (a->nsb - 1)] = off;
-			c->commit[(pos >> a->sb_shift) & (a->nsb - 1)] += a->sb_size - off;
+		if (off) {		/* the padding completes the old one */
+			k = (pos >> a->sb_shift) & (a->nsb - 1);
+			c->end[k] = off;
+			__atomic_store_n(&c->commit[k], c->commit[k] + a->sb_size - off,
+					 __ATOMIC_RELEASE);
+			completed = 1;
 		}
 		alt_subbuf_begin(a, cpu, x, ts);
-		c->commit[(x >> a->sb_shift) & (a->nsb - 1)] += ALT_HDR;
+		k = (x >> a->sb_shift) & (a->nsb - 1);
+		__atomic_store_n(&c->commit[k], c->commit[k] + ALT_HDR, __ATOMIC_RELEASE);
 		pos = x + ALT_HDR;
 	}
 	r.rec = c->data + (pos & (a->buf_size - 1));
 	alt_fill_header(a, &r, pos, len, ts);
 	memcpy(r.rec + a->rec_hdr, data, len);
 	c->offset = pos + size;
-	if (c->offset % a->sb_size == 0)
-		c->end[(pos >> a->sb_shift) & (a->nsb - 1)] = a->sb_size;
-	c->commit[(pos >> a->sb_shift) & (a->nsb - 1)] += size;
-	if (c->commit[(pos >> a->sb_shift) & (a->nsb - 1)] - alt_lap_base(a, pos) == a->sb_size) {
-		pthread_mutex_unlock(&c->lock);
-		alt_wake(a);
-		return 0;
+	k = (pos >> a->sb_shift) & (a->nsb - 1);
+	if (c->offset % a->sb_size == 0) {
+		c->end[k] = a->sb_size;
+		completed = 1;
 	}
+	__atomic_store_n(&c->commit[k], c->commit[k] + size, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&c->lock);
+	if (completed)
+		alt_wake(a);
 	return 0;
 }
 
