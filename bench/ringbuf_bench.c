@@ -51,11 +51,11 @@ static struct bench_case cases16[] = { CASES(16, RSEQ_RINGBUF_CLOCK_NONE) };
 static struct bench_case cases128[] = { CASES(128, RSEQ_RINGBUF_CLOCK_NONE) };
 static struct bench_case cases16ts[] = {
 	CASES(16, RSEQ_RINGBUF_CLOCK_MONOTONIC),
-	{ .name = "compare-and-swap, architecture counter", .body = rbc_cas_body,
+	{ .name = "compare-and-swap (architecture counter)", .body = rbc_cas_body,
 	  .setup = rbc_setup, .verify = rbc_verify,
 	  .arg = &(struct rbcase){ .kind = RB_CAS, .payload = 16,
 				  .clock = RSEQ_RINGBUF_CLOCK_COUNTER, .sb_size = 65536, .nsb = 4 } },
-	{ .name = "rseqkit, architecture counter", .body = rbc_rseqkit_body,
+	{ .name = "rseqkit (architecture counter)", .body = rbc_rseqkit_body,
 	  .setup = rbc_setup, .verify = rbc_verify, .needs_rseq = 1,
 	  .arg = &(struct rbcase){ .kind = RB_RSEQKIT, .payload = 16,
 				  .clock = RSEQ_RINGBUF_CLOCK_COUNTER, .sb_size = 65536, .nsb = 4 } },
@@ -81,9 +81,9 @@ static void summary(const struct bench_opts *o)
 		const struct bench_result *r = bench_find("ringbuf_16B", "rseqkit", T);
 		const struct bench_result *t = bench_find("ringbuf_16B_ts", "rseqkit", T);
 		const struct bench_result *rc = bench_find("ringbuf_16B_ts",
-							   "rseqkit, architecture counter", T);
+							   "rseqkit (architecture counter)", T);
 		const struct bench_result *cc = bench_find("ringbuf_16B_ts",
-							   "compare-and-swap, architecture counter", T);
+							   "compare-and-swap (architecture counter)", T);
 
 		if (!r || r->status || !t || t->status)
 			continue;

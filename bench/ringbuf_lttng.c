@@ -96,9 +96,9 @@ static struct rbcase rseqkit_counter = { .kind = RB_RSEQKIT, .payload = 16,
 
 static struct bench_case cases[] = {
 	{ .name = "LTTng-UST tracepoint", .body = lttng_body, .verify = lttng_verify },
-	{ .name = "rseqkit, CLOCK_MONOTONIC, file", .body = rbc_rseqkit_body, .setup = rbc_setup,
+	{ .name = "rseqkit CLOCK_MONOTONIC + file", .body = rbc_rseqkit_body, .setup = rbc_setup,
 	  .verify = rbc_verify, .needs_rseq = 1, .arg = &rseqkit_file },
-	{ .name = "rseqkit, counter, file", .body = rbc_rseqkit_body, .setup = rbc_setup,
+	{ .name = "rseqkit counter + file", .body = rbc_rseqkit_body, .setup = rbc_setup,
 	  .verify = rbc_verify, .needs_rseq = 1, .arg = &rseqkit_counter },
 };
 
