@@ -40,7 +40,8 @@ static uint64_t lttng_body(struct bench_thread *t, uint64_t n)
 static long lttng_discarded(const char *session)
 {
 	char cmd[256], line[512];
-	long total = -1, n;
+	unsigned long long n;
+	long total = -1;
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "lttng list %s --channel=ch 2>/dev/null", session);
@@ -50,8 +51,13 @@ static long lttng_discarded(const char *session)
 	while (fgets(line, sizeof(line), p)) {
 		char *s = strstr(line, "Discarded events:");
 
-		if (s && sscanf(s, "Discarded events: %ld", &n) == 1)
-			total = (total < 0 ? 0 : total) + n;
+		if (!s || sscanf(s, "Discarded events: %llu", &n) != 1)
+			continue;
+		if (n > (1ull << 48)) {		/* not a count: unknown */
+			pclose(p);
+			return -1;
+		}
+		total = (total < 0 ? 0 : total) + (long)n;
 	}
 	pclose(p);
 	return total;
@@ -69,13 +75,19 @@ static int lttng_verify(struct bench_case *c, int nthreads, uint64_t total)
 	int s;
 
 	(void)c; (void)total;
-	if (now < 0)
-		return 0;	/* unknown: reported as such at the end */
 	for (s = 0; s < RB_MAX_T && lttng_threads[s] && lttng_threads[s] != nthreads; s++)
 		;
+	if (now < 0) {		/* 'lttng list' gave no count: unknown */
+		if (s < RB_MAX_T) {
+			lttng_threads[s] = nthreads;
+			lttng_lost[s] = -1;
+		}
+		return 0;
+	}
 	if (s < RB_MAX_T) {
 		lttng_threads[s] = nthreads;
-		lttng_lost[s] += now - lttng_seen;
+		if (lttng_lost[s] >= 0)
+			lttng_lost[s] += now - lttng_seen;
 	}
 	lttng_seen = now;
 	return 0;
@@ -132,7 +144,8 @@ int main(int argc, char **argv)
 	if (system(cmd))
 		fprintf(stderr, "ringbuf_lttng: lttng stop failed\n");
 	discarded = lttng_discarded(session);
-	printf("LTTng-UST: %ld events discarded in the session (all runs);", discarded);
+	printf("LTTng-UST: %ld events discarded in the session, all runs (-1: 'lttng list' "
+	       "gave no count); per thread count:", discarded);
 	for (int s = 0; s < RB_MAX_T && lttng_threads[s]; s++)
 		printf(" %dT %ld", lttng_threads[s], lttng_lost[s]);
 	printf("\n");
