@@ -37,15 +37,15 @@
 	{ .name = "compare-and-swap (LTTng algorithm)", .body = rbc_cas_body,	\
 	  .setup = rbc_setup, .verify = rbc_verify,				\
 	  .arg = &(struct rbcase){ .kind = RB_CAS, .payload = P, .clock = C, \
-				  .sb_size = 65536, .nsb = 4 } },	\
+				  .sb_size = 262144, .nsb = 4 } },	\
 	{ .name = "rseqkit", .body = rbc_rseqkit_body, .setup = rbc_setup,	\
 	  .verify = rbc_verify, .needs_rseq = 1,				\
 	  .arg = &(struct rbcase){ .kind = RB_RSEQKIT, .payload = P, .clock = C, \
-				  .sb_size = 65536, .nsb = 4 } },	\
+				  .sb_size = 262144, .nsb = 4 } },	\
 	{ .name = "mutex per-CPU buffer", .body = rbc_mutex_body,		\
 	  .setup = rbc_setup, .verify = rbc_verify,				\
 	  .arg = &(struct rbcase){ .kind = RB_MUTEX, .payload = P, .clock = C, \
-				  .sb_size = 65536, .nsb = 4 } }
+				  .sb_size = 262144, .nsb = 4 } }
 
 static struct bench_case cases16[] = { CASES(16, RSEQ_RINGBUF_CLOCK_NONE) };
 static struct bench_case cases128[] = { CASES(128, RSEQ_RINGBUF_CLOCK_NONE) };
@@ -54,11 +54,11 @@ static struct bench_case cases16ts[] = {
 	{ .name = "compare-and-swap (architecture counter)", .body = rbc_cas_body,
 	  .setup = rbc_setup, .verify = rbc_verify,
 	  .arg = &(struct rbcase){ .kind = RB_CAS, .payload = 16,
-				  .clock = RSEQ_RINGBUF_CLOCK_COUNTER, .sb_size = 65536, .nsb = 4 } },
+				  .clock = RSEQ_RINGBUF_CLOCK_COUNTER, .sb_size = 262144, .nsb = 4 } },
 	{ .name = "rseqkit (architecture counter)", .body = rbc_rseqkit_body,
 	  .setup = rbc_setup, .verify = rbc_verify, .needs_rseq = 1,
 	  .arg = &(struct rbcase){ .kind = RB_RSEQKIT, .payload = 16,
-				  .clock = RSEQ_RINGBUF_CLOCK_COUNTER, .sb_size = 65536, .nsb = 4 } },
+				  .clock = RSEQ_RINGBUF_CLOCK_COUNTER, .sb_size = 262144, .nsb = 4 } },
 };
 
 #define NCASES(a)	((int)(sizeof(a) / sizeof((a)[0])))

@@ -272,14 +272,16 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_fill_header(struct rseq_ringbuf_rsv *r, c
 						   size_t len, unsigned int tag,
 						   uint64_t ts)
 {
-	struct rseq_ringbuf_record_header h;
+	struct rseq_ringbuf_record_header *h = (struct rseq_ringbuf_record_header *)rec;
 
-	h.len = (uint32_t)len;
-	h.tag = (uint16_t)tag;
-	h.flags = (uint16_t)(rec_hdr > sizeof(h) ? RSEQ_RINGBUF_REC_TS : 0);
-	memcpy(rec, &h, sizeof(h));		/* one store */
-	if (rec_hdr > sizeof(h))
-		memcpy(rec + sizeof(h), &ts, sizeof(ts));
+	h->len = (uint32_t)len;
+	h->tag = (uint16_t)tag;
+	if (rec_hdr > sizeof(*h)) {
+		h->flags = RSEQ_RINGBUF_REC_TS;
+		memcpy(rec + sizeof(*h), &ts, sizeof(ts));
+	} else {
+		h->flags = 0;
+	}
 	r->data = rec + rec_hdr;
 	r->len = len;
 	r->pos = w;
