@@ -66,9 +66,10 @@ struct rb_shm {
  *                   writers by compare-and-swap (overwrite)
  *   *_local         critical sections on this CPU only
  *   *_atomic        atomic adds of anyone else
- * The arrays follow, each of nr_sb words, each at a line of its own:
- *   off_commit        bytes committed per sub-buffer (critical sections)
- *   off_records       records committed per sub-buffer (same, overwrite)
+ * Then one line (RSEQ_RINGBUF_SB_CTL bytes) per sub-buffer, whose words
+ * are at these offsets (of sub-buffer 0's line):
+ *   off_commit        bytes committed (critical sections on this CPU)
+ *   off_records       records committed (same, overwrite mode)
  *   off_commit_atomic, off_records_atomic   the same by atomic adds
  *   off_records_base  records of the sub-buffer before its current lap
  *   off_end           where the records of the last closed lap end
@@ -131,11 +132,12 @@ static inline struct rb_ctl *rb_ctl(const struct rseq_ringbuf *rb, int cpu)
 	return (struct rb_ctl *)(rb->ctl + (size_t)cpu * rb->ctl_stride);
 }
 
-/* Word i of the per-sub-buffer array at offset 'off' of cpu's block. */
+/* The word at offset 'off' of sub-buffer i's line in cpu's block. */
 static inline intptr_t *rb_arr(const struct rseq_ringbuf *rb, int cpu, size_t off,
 			       uintptr_t i)
 {
-	return (intptr_t *)(rb->ctl + (size_t)cpu * rb->ctl_stride + off) + i;
+	return (intptr_t *)(rb->ctl + (size_t)cpu * rb->ctl_stride + off +
+			    i * RSEQ_RINGBUF_SB_CTL);
 }
 
 static inline char *rb_data(const struct rseq_ringbuf *rb, int cpu, uintptr_t pos)

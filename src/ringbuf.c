@@ -154,20 +154,24 @@ static size_t round_up(size_t v, size_t a)
 static int layout(struct rb_shm *l, size_t sb_size, size_t nr_sb, size_t nr_cpus,
 		  size_t page)
 {
-	size_t words = nr_sb * sizeof(intptr_t);
-	size_t arr = round_up(words, RB_LINE), ctl, data, total;
+	size_t w = sizeof(intptr_t), ctl, data, total;
 
 	l->sb_size = sb_size;
 	l->nr_sb = nr_sb;
 	l->nr_cpus = nr_cpus;
+	/*
+	 * One line of RSEQ_RINGBUF_SB_CTL bytes per sub-buffer: its counters
+	 * are read and written together (a commit adds to one and reads
+	 * both), and a consumer checking another sub-buffer does not take
+	 * the writers' line.
+	 */
 	l->off_commit = round_up(sizeof(struct rb_ctl), RB_LINE);
-	/* Written by the CPU's own critical sections: one region. */
-	l->off_records = l->off_commit + words;
-	l->off_commit_atomic = l->off_commit + 2 * arr;
-	l->off_records_atomic = l->off_commit_atomic + words;
-	l->off_records_base = l->off_commit_atomic + 2 * arr;
-	l->off_end = l->off_records_base + words;
-	ctl = round_up((size_t)l->off_records_base + 2 * arr, RB_LINE);
+	l->off_records = l->off_commit + w;
+	l->off_commit_atomic = l->off_commit + 2 * w;
+	l->off_records_atomic = l->off_commit + 3 * w;
+	l->off_records_base = l->off_commit + 4 * w;
+	l->off_end = l->off_commit + 5 * w;
+	ctl = round_up((size_t)l->off_commit + nr_sb * RSEQ_RINGBUF_SB_CTL, RB_LINE);
 	data = round_up(sb_size * nr_sb, page);
 	l->ctl_offset = page;
 	l->ctl_stride = ctl;

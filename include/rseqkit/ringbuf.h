@@ -56,6 +56,8 @@ extern "C" {
 
 /* Positions are byte counts modulo 2^(word bits - 1): never negative. */
 #define RSEQ_RINGBUF_POS_MASK	((uintptr_t)INTPTR_MAX)
+/* Bytes of a sub-buffer's counters in a CPU's control block (a line). */
+#define RSEQ_RINGBUF_SB_CTL	64
 
 enum rseq_ringbuf_mode {
 	RSEQ_RINGBUF_DISCARD = 0,	/* full buffer: drop new records */
@@ -118,7 +120,9 @@ struct rseq_ringbuf {
 	unsigned int max_len;		/* largest payload */
 	int clock;			/* enum rseq_ringbuf_clock in effect */
 	int overwrite;
-	size_t off_commit;		/* control block: commit counters */
+	size_t off_commit;		/* control block: sub-buffer 0's commit
+					   counter (sub-buffer k's is
+					   k * RSEQ_RINGBUF_SB_CTL bytes on) */
 	size_t off_commit_atomic;	/* same, of migrated committers */
 	size_t off_records;		/* records committed (overwrite) */
 	void *priv;			/* the library's */
@@ -380,15 +384,15 @@ RSEQ_RINGBUF_INLINE void rseq_ringbuf_commit(struct rseq_ringbuf *rb,
 	if (rseq_likely(rseq_percpu_fast_base(&rb->b) != NULL)) {
 		uintptr_t pos = r->pos, sb = rb->sb_size, mask = rb->cnt_mask;
 		uintptr_t k = (pos >> rb->sb_shift) & rb->nsb_mask;
-		char *ctl = rb->ctl + (size_t)cpu * rb->ctl_stride;
-		intptr_t *cc = (intptr_t *)(ctl + rb->off_commit) + k;
-		intptr_t *cca = (intptr_t *)(ctl + rb->off_commit_atomic) + k;
+		char *ctl = rb->ctl + (size_t)cpu * rb->ctl_stride + k * RSEQ_RINGBUF_SB_CTL;
+		intptr_t *cc = (intptr_t *)(ctl + rb->off_commit);
+		intptr_t *cca = (intptr_t *)(ctl + rb->off_commit_atomic);
 		/* The counters' sum once this sub-buffer's lap is complete. */
 		uintptr_t full = ((pos >> rb->buf_shift) << rb->sb_shift) + sb;
 
 		if (rb->overwrite) {
 			if (rseq_unlikely(rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-				(intptr_t *)(ctl + rb->off_records) + k, 1, cpu)))
+				(intptr_t *)(ctl + rb->off_records), 1, cpu)))
 				goto slow;
 			stage = 1;
 		}
