@@ -24,6 +24,7 @@
  */
 #include "check.h"
 #include "rseqelf.h"
+#include "../tool-version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -690,7 +691,8 @@ static void usage(FILE *f)
 		"                     section was forced (and one was entered)\n"
 		"  --violation-status=N  exit status for a violation (default 1)\n"
 		"  -o FILE            write the report to FILE (default stderr)\n"
-		"  -v                 verbose: each forced abort\n");
+		"  -v                 verbose: each forced abort\n"
+		"  --version          print the rseqkit release and exit\n");
 }
 
 int main(int argc, char **argv)
@@ -721,6 +723,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(a, "--version")) {
+			return tool_print_version("rseq-check");
 		} else if (a[0] == '-') {
 			fprintf(stderr, "rseq-check: unknown option %s\n", a);
 			usage(stderr);
