@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/ringbuf.mk - per-CPU ring buffers (issue 13): rseqkit/ringbuf.h,
 # src/ringbuf*.c, their tests, the benchmark against a compare-and-swap
 # ring buffer, a mutex-protected one and LTTng-UST, and the event recorder
@@ -31,3 +32,4 @@ endif
 .PHONY: bench-ringbuf
 bench-ringbuf: bench-progs
 	BENCH_CSV=$(BUILD)/bench/ringbuf.csv $(BUILD)/bench/ringbuf_bench $(BENCH_ARGS)
+HELP_bench-ringbuf := only the ring buffer benchmark (vs compare-and-swap, mutex, LTTng-UST)
