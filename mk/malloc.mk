@@ -52,3 +52,10 @@ install-malloc: $(MALLOC_LINK)
 	ln -sf librseqkit-malloc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MALLOC_SONAME)
 	ln -sf librseqkit-malloc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/librseqkit-malloc.so
 install: install-malloc
+
+check-malloc: $(MALLOC_LINK) $(BUILD)/tests/malloc_stress $(BUILD)/tests/helpers/no-rseq
+	@BUILD=$(BUILD) sh tests/malloc_check.sh
+
+# Four times the sizes (about 20 minutes on 2 cores).
+check-malloc-long: $(MALLOC_LINK) $(BUILD)/tests/malloc_stress $(BUILD)/tests/helpers/no-rseq
+	@BUILD=$(BUILD) MALLOC_CHECK_SCALE=4 sh tests/malloc_check.sh
