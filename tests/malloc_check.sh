@@ -199,7 +199,7 @@ EOF
 		echo "int main() { long s = 0;"
 		u=0
 		while [ $u -lt "$2" ]; do echo "s += unit$u(40);"; u=$((u + 1)); done
-		echo "std::printf(\"%ld\\n\", s); return 0; }"
+		printf '%s\n' 'std::printf("%ld\n", s); return 0; }'
 	} >"$1/main.cc"
 }
 
@@ -214,7 +214,7 @@ build_cxx() {	# dir
 part_gxx() {
 	need g++ g++ || return 77
 	need make make || return 77
-	units=$((6 * SCALE))
+	units=$((4 * SCALE))
 	mkdir -p "$WORK/gxx.glibc" "$WORK/gxx.rseqkit"
 	gen_cxx "$WORK/gxx.glibc" $units
 	gen_cxx "$WORK/gxx.rseqkit" $units
@@ -259,10 +259,15 @@ part_perl() {
 }
 
 # ---- memcached --------------------------------------------------------------
+# A port nothing listens on (memcached itself fails on a taken one).
 free_port() {
 	p=$((20000 + $$ % 20000))
 	while [ $p -lt 65000 ]; do
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
+		if command -v ss >/dev/null 2>&1; then
+			ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo $p; return; }
+		else
+			echo $p; return
+		fi
 		p=$((p + 1))
 	done
 }
@@ -272,7 +277,7 @@ part_memcached() {
 		WHY="memcached or its client tools are missing: apt-get install -y memcached libmemcached-tools"
 		return 77
 	fi
-	port=$(bash -c "$(declare -f free_port); free_port")
+	port=$(free_port)
 	[ -n "$port" ] || { WHY="no free port on 127.0.0.1"; return 1; }
 	RSEQKIT_MALLOC_STATS=1 LD_PRELOAD=$LIB memcached -l 127.0.0.1 -p "$port" -U 0 -t 4 -m 256 -c 1024 \
 		-u "$(id -un)" >"$WORK/memcached.server" 2>&1 &
