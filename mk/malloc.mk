@@ -59,3 +59,14 @@ check-malloc: $(MALLOC_LINK) $(BUILD)/tests/malloc_stress $(BUILD)/tests/helpers
 # Four times the sizes (about 20 minutes on 2 cores).
 check-malloc-long: $(MALLOC_LINK) $(BUILD)/tests/malloc_stress $(BUILD)/tests/helpers/no-rseq
 	@BUILD=$(BUILD) MALLOC_CHECK_SCALE=4 sh tests/malloc_check.sh
+
+# The allocator benchmarks: a plain program (it links no rseqkit: each
+# allocator is loaded with LD_PRELOAD into a fresh process).  Its rows
+# are in 'make bench' (3 runs: about 3 minutes on 2 cores).
+BENCH_PROGS += $(BUILD)/bench/malloc_bench
+BENCH_DEPS  += $(MALLOC_LINK)
+$(BUILD)/bench/malloc_bench: bench/malloc_bench.c | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(LDFLAGS)
+
+bench-malloc: $(BUILD)/bench/malloc_bench $(MALLOC_LINK)
+	BENCH_CSV=$(BUILD)/bench/malloc.csv $(BUILD)/bench/malloc_bench -r $${MALLOC_BENCH_RUNS:-5}
