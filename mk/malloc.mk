@@ -70,3 +70,8 @@ $(BUILD)/bench/malloc_bench: bench/malloc_bench.c | $(BUILD)/bench
 
 bench-malloc: $(BUILD)/bench/malloc_bench $(MALLOC_LINK)
 	BENCH_CSV=$(BUILD)/bench/malloc.csv $(BUILD)/bench/malloc_bench -r $${MALLOC_BENCH_RUNS:-5}
+
+# The example links the allocator (the generic examples rule links only
+# librseqkit.a).
+$(BUILD)/examples/malloc_example: examples/malloc_example.c $(MALLOC_LINK) | $(BUILD)/examples
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $< $(MALLOC_LDLIBS) $(LDFLAGS)
