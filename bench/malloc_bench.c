@@ -20,8 +20,11 @@
  * at 1..nproc and 2 x nproc threads, plus the wall time of one real
  * program (python3.11) under each allocator.  Every (workload, threads,
  * allocator) is a fresh process; runs are interleaved across allocators
- * and the median of the runs is reported: throughput (ns per operation
- * per thread, wall clock, and Mops/s) with its ratio to glibc's, and the
+ * and the median of the runs is reported: throughput (ns per operation:
+ * the process's CPU time over the operations, as bench/harness.h counts,
+ * so that other jobs on a shared machine do not count; -W or
+ * BENCH_CLOCK=wall: wall time x threads; and Mops/s = min(threads,
+ * CPUs) x 1e3 / ns) with its ratio to glibc's, and the
  * peak RSS (the process's ru_maxrss) with its ratio to glibc's, in the
  * table and, as rows of groups named "... peak RSS (KiB)" whose ns/op
  * column holds KiB, in the CSV of 'make bench'.  Each workload checks
@@ -287,27 +290,38 @@ static const struct workload workloads[] = {
 };
 #define NW	(sizeof(workloads) / sizeof(workloads[0]))
 
-/* Child: run workload w with t threads; print "ops ns bad". */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
+}
+
+/* Child: run workload w with t threads; print "ops wall-ns cpu-ns bad". */
 static int child(int w, int t, uint64_t ops)
 {
 	pthread_t tid[MAX_T];
-	uint64_t t0, t1;
+	uint64_t t0, t1, c0, c1;
 
 	nthreads = t;
 	ops_per_thread = ops;
 	pthread_barrier_init(&barrier, NULL, (unsigned int)t);
 	if (workloads[w].setup)
 		workloads[w].setup();
+	c0 = cpu_ns();
 	t0 = now_ns();
 	for (int i = 0; i < t; i++)
 		pthread_create(&tid[i], NULL, workloads[w].fn, (void *)(intptr_t)i);
 	for (int i = 0; i < t; i++)
 		pthread_join(tid[i], NULL);
 	t1 = now_ns();
+	c1 = cpu_ns();
 	if (workloads[w].teardown)
 		workloads[w].teardown();
-	printf("%llu %llu %lu\n", (unsigned long long)(ops * (uint64_t)t),
-	       (unsigned long long)(t1 - t0), bad);
+	printf("%llu %llu %llu %lu\n", (unsigned long long)(ops * (uint64_t)t),
+	       (unsigned long long)(t1 - t0), (unsigned long long)(c1 - c0), bad);
 	return 0;
 }
 
@@ -378,6 +392,8 @@ static double median(double *v, int n)
 }
 
 static FILE *csv;
+static int wall_clock;	/* -W: ns/op from the wall clock */
+static int ncpus;
 
 static void csv_row(const char *group, const char *cs, int t, double v, double mops,
 		    double ratio)
@@ -396,8 +412,10 @@ static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t
 
 	snprintf(group, sizeof(group), "malloc %s", workloads[w].name);
 	snprintf(rgroup, sizeof(rgroup), "malloc %s peak RSS (KiB)", workloads[w].name);
-	printf("\n%s (%s)\n  case        threads      ns/op     Mops/s      ratio   RSS MiB  RSS ratio\n",
-	       group, "ns/op: wall time x threads / operations; ratio: vs glibc");
+	printf("\n%s (%s; ratio: vs glibc)\n"
+	       "  case        threads      ns/op     Mops/s      ratio   RSS MiB  RSS ratio\n", group,
+	       wall_clock ? "ns/op: wall time x threads / operations"
+			  : "ns/op: the process's CPU time / operations");
 	for (int ti = 0; ti < nt; ti++) {
 		int t = threads[ti];
 		double base_ns = 0, base_rss = 0;
@@ -407,7 +425,7 @@ static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t
 			for (size_t a = 0; a < NA; a++) {
 				char wbuf[16], tbuf[16], obuf[32], out[256];
 				char *argv[] = { (char *)self, "--run", wbuf, tbuf, obuf, NULL };
-				unsigned long long o = 0, e = 0;
+				unsigned long long o = 0, e = 0, cpu = 0;
 				unsigned long b = 1;
 				uint64_t wall;
 				long kb;
@@ -418,13 +436,14 @@ static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t
 				snprintf(tbuf, sizeof(tbuf), "%d", t);
 				snprintf(obuf, sizeof(obuf), "%llu", (unsigned long long)ops);
 				if (run(&allocs[a], argv, out, sizeof(out), &wall, &kb) ||
-				    sscanf(out, "%llu %llu %lu", &o, &e, &b) != 3 || b || !o) {
+				    sscanf(out, "%llu %llu %llu %lu", &o, &e, &cpu, &b) != 4 || b || !o) {
 					printf("  %-10s %8d  FAILED (%s)\n", allocs[a].name, t,
 					       b ? "object contents wrong" : "did not run");
 					failed = 1;
 					continue;
 				}
-				ns[a][okc[a]] = (double)e * t / (double)o;
+				ns[a][okc[a]] = wall_clock ? (double)e * t / (double)o
+							   : (double)cpu / (double)o;
 				rss[a][okc[a]] = (double)kb;
 				okc[a]++;
 			}
@@ -440,7 +459,7 @@ static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t
 				base_ns = m;
 				base_rss = mr;
 			}
-			mops = t * 1e3 / m;
+			mops = (wall_clock ? t : t < ncpus ? t : ncpus) * 1e3 / m;
 			printf("  %-10s %8d %10.2f %10.2f %10.2f %9.1f %10.2f\n", allocs[a].name, t,
 			       m, mops, base_ns ? m / base_ns : 0, mr / 1024, base_rss ? mr / base_rss : 0);
 			csv_row(group, allocs[a].name, t, m, mops, base_ns ? m / base_ns : 0);
@@ -527,13 +546,19 @@ int main(int argc, char **argv)
 			quick = 1;
 		else if (!strcmp(argv[i], "-r") && i + 1 < argc)
 			runs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-W"))
+			wall_clock = 1;
 		else if (!strcmp(argv[i], "-f") && i + 1 < argc)
 			filter = argv[++i];
 		else if (strcmp(argv[i], "-O")) {
-			fprintf(stderr, "usage: %s [-q] [-r RUNS] [-f WORKLOAD] [-O]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-q] [-W] [-r RUNS] [-f WORKLOAD] [-O]\n", argv[0]);
 			return 2;
 		}
 	}
+	ncpus = (int)nproc;
+	if (getenv("BENCH_CLOCK") && !strcmp(getenv("BENCH_CLOCK"), "wall"))
+		wall_clock = 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (runs < 1 || runs > MAX_RUNS)
 		runs = 3;
 	if (quick)

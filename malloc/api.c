@@ -150,7 +150,7 @@ static unsigned int aligned_class(size_t size, size_t align)
 	return cls;
 }
 
-static void *small_alloc(unsigned int cls, size_t size)
+MLC_INLINE void *small_alloc(unsigned int cls, size_t size)
 {
 	void *p = mlc_cache_pop(&mlc_classes[cls]);
 
