@@ -88,6 +88,18 @@ static void check(void *p, size_t n)
 		__atomic_fetch_add(&bad, 1, __ATOMIC_RELAXED);
 }
 
+/* Replace the object in a slot: check and free the old one, mark a new one. */
+static void replace(void **o, size_t *l, size_t n)
+{
+	if (*o) {
+		check(*o, *l);
+		free(*o);
+	}
+	*o = malloc(n);
+	*l = n;
+	mark(*o, n);
+}
+
 /* larson */
 #define LARSON_SLOTS	1024
 #define LARSON_ROUNDS	8
@@ -105,15 +117,9 @@ static void *larson(void *arg)
 		size_t *l = larson_len[a];
 
 		for (uint64_t i = 0; i < ops_per_thread / LARSON_ROUNDS; i++) {
-			size_t k = rnd(&s) % LARSON_SLOTS, n = 16 + rnd(&s) % 497;
+			size_t k = rnd(&s) % LARSON_SLOTS;
 
-			if (o[k]) {
-				check(o[k], l[k]);
-				free(o[k]);
-			}
-			o[k] = malloc(n);
-			l[k] = n;
-			mark(o[k], n);
+			replace(&o[k], &l[k], 16 + rnd(&s) % 497);
 		}
 		pthread_barrier_wait(&barrier);
 	}
@@ -223,15 +229,8 @@ static void *shortlived(void *arg)
 
 	for (uint64_t i = 0; i < ops_per_thread; i++) {
 		unsigned int k = (unsigned int)(i & 7);
-		size_t n = 16 + (rnd(&s) & 7) * 16;
 
-		if (win[k]) {
-			check(win[k], len[k]);
-			free(win[k]);
-		}
-		win[k] = malloc(n);
-		len[k] = n;
-		mark(win[k], n);
+		replace(&win[k], &len[k], 16 + (rnd(&s) & 7) * 16);
 	}
 	for (int k = 0; k < 8; k++)
 		free(win[k]);

@@ -136,7 +136,7 @@ static void mlc_constructor(void)
 __attribute__((destructor))
 static void mlc_destructor(void)
 {
-	if (mlc.ready == 2 && mlc.stats)
+	if (mlc_ready() && mlc.stats)
 		mlc_stats_print(2);
 }
 
@@ -166,7 +166,7 @@ void *mlc_alloc(size_t size, size_t align, bool zero)
 {
 	void *p;
 
-	if (mlc_unlikely(mlc.ready != 2) && mlc_init())
+	if (mlc_unlikely(!mlc_ready()) && mlc_init())
 		return mlc_boot_alloc(size, align);	/* zeroed (static) */
 	if (size > MLC_MAX_REQUEST) {
 		errno = ENOMEM;
@@ -385,7 +385,7 @@ MLC_EXPORT void *memalign(size_t align, size_t size)
 
 static size_t page_size(void)
 {
-	if (mlc_unlikely(mlc.ready != 2))
+	if (mlc_unlikely(!mlc_ready()))
 		(void)mlc_init();
 	return mlc.sys_page ? mlc.sys_page : 4096;
 }
@@ -435,7 +435,7 @@ MLC_EXPORT int malloc_trim(size_t pad)
 	size_t released;
 
 	(void)pad;
-	if (mlc.ready != 2)
+	if (!mlc_ready())
 		return 0;
 	mlc_cache_drain_all();
 	mlc_central_flush();
@@ -468,7 +468,7 @@ MLC_EXPORT struct mallinfo2 mallinfo2(void)
 	struct mlc_totals t;
 
 	memset(&mi, 0, sizeof(mi));
-	if (mlc.ready != 2)
+	if (!mlc_ready())
 		return mi;
 	mlc_totals(&t);
 	mi.arena = t.mapped;
@@ -495,7 +495,7 @@ MLC_EXPORT struct mallinfo mallinfo(void)
 
 MLC_EXPORT void malloc_stats(void)
 {
-	if (mlc.ready != 2)
+	if (!mlc_ready())
 		(void)mlc_init();
 	mlc_stats_print(2);
 }
@@ -508,7 +508,7 @@ MLC_EXPORT int malloc_info(int options, FILE *fp)
 		errno = EINVAL;
 		return -1;
 	}
-	if (mlc.ready != 2)
+	if (!mlc_ready())
 		(void)mlc_init();
 	mlc_totals(&t);
 	fprintf(fp, "<malloc version=\"rseqkit-1\">\n"

@@ -154,10 +154,12 @@ size_t mlc_cache_count(unsigned int cls)
 }
 
 /*
- * rseq mode: push objs[0..k) on this CPU's cache of c in one critical
- * section (as many as fit); how many went.
+ * rseq mode: move up to k objects between objs and this CPU's cache of c
+ * in one critical section: push (objs[0..k) onto the cache, as many as
+ * fit) or pop (the top k into objs).  How many moved; 0 when the cache is
+ * full (push) or empty (pop), or the thread has no working registration.
  */
-static size_t push_batch(struct mlc_class *c, void **objs, size_t k)
+static size_t move_batch(struct mlc_class *c, void **objs, size_t k, bool push)
 {
 	unsigned int w = 0;
 
@@ -175,45 +177,16 @@ static size_t push_batch(struct mlc_class *c, void **objs, size_t k)
 			rseq_percpu_backoff(&w);
 			continue;
 		}
-		if (n >= c->buf.capacity)
+		m = push ? (size_t)(c->buf.capacity - n) : (size_t)n;
+		if (!m)
 			return 0;
-		m = (size_t)(c->buf.capacity - n);
 		if (m > k)
 			m = k;
-		if (!rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELEASE, RSEQ_PERCPU_CPU_ID,
+		if (push ? !rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELEASE, RSEQ_PERCPU_CPU_ID,
 				&s->h.word, n, &s->items[n], objs,
-				m * sizeof(void *), n + (intptr_t)m, cpu))
-			return m;
-	}
-}
-
-/*
- * rseq mode: pop up to k objects from this CPU's cache of c in one
- * critical section; how many (0: empty or no registration).
- */
-static size_t pop_batch(struct mlc_class *c, void **out, size_t k)
-{
-	unsigned int w = 0;
-
-	for (;;) {
-		int cpu = thread_cpu();
-		struct rseq_percpu_buffer_slot *s;
-		intptr_t n;
-		size_t m;
-
-		if (cpu < 0)
-			return 0;
-		s = slot(c, cpu);
-		n = RSEQ_READ_ONCE(s->h.word);
-		if (n == RSEQ_PERCPU_STOP) {
-			rseq_percpu_backoff(&w);
-			continue;
-		}
-		if (n <= 0)
-			return 0;
-		m = (size_t)n < k ? (size_t)n : k;
-		if (!rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-				&s->h.word, n, out, &s->items[(size_t)n - m],
+				m * sizeof(void *), n + (intptr_t)m, cpu)
+			 : !rseq_cmpeqv_trymemcpy_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+				&s->h.word, n, objs, &s->items[(size_t)n - m],
 				m * sizeof(void *), n - (intptr_t)m, cpu))
 			return m;
 	}
@@ -230,7 +203,7 @@ static void *refill(unsigned int cls)
 	if (!k)
 		return NULL;
 	if (mlc.rseq_mode)
-		pushed = push_batch(c, tmp + 1, k - 1);
+		pushed = move_batch(c, tmp + 1, k - 1, true);
 	else
 		pushed = rseq_percpu_buffer_push_many(&c->buf, tmp + 1, k - 1);
 	if (pushed < k - 1)
@@ -243,8 +216,8 @@ void *mlc_small_alloc_slow(unsigned int cls, size_t size)
 	struct mlc_class *c = &mlc_classes[cls];
 	void *p;
 
-	if (mlc_unlikely(mlc.ready != 2 || mlc.debug || !mlc.caches)) {
-		if (mlc.ready != 2 && mlc_init())
+	if (mlc_unlikely(!mlc_ready() || mlc.debug || !mlc.caches)) {
+		if (!mlc_ready() && mlc_init())
 			return mlc_boot_alloc(size, MLC_ALIGN);	/* inside init */
 		if (mlc.debug)
 			return mlc_debug_alloc(size, 0, false);
@@ -255,7 +228,7 @@ void *mlc_small_alloc_slow(unsigned int cls, size_t size)
 	if (mlc.rseq_mode) {
 		int cpu;
 
-		if (mlc_likely(pop_batch(c, &p, 1)))
+		if (mlc_likely(move_batch(c, &p, 1, false)))
 			return p;
 		cpu = thread_cpu();
 		if (cpu < 0)
@@ -287,7 +260,7 @@ void mlc_small_free_slow(unsigned int cls, void *p)
 	if (mlc.rseq_mode) {
 		int cpu;
 
-		if (push_batch(c, &p, 1))
+		if (move_batch(c, &p, 1, true))
 			return;
 		cpu = thread_cpu();
 		if (cpu < 0) {
@@ -296,7 +269,7 @@ void mlc_small_free_slow(unsigned int cls, void *p)
 		}
 		/* Full: move a batch, and p, to the central tier. */
 		maybe_reclaim(cpu);
-		k = pop_batch(c, tmp, c->batch);
+		k = move_batch(c, tmp, c->batch, false);
 	} else {
 		if (rseq_percpu_buffer_push_slow(&c->buf, p) >= 0)
 			return;

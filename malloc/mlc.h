@@ -125,6 +125,21 @@ struct mlc_state {
 };
 MLC_HIDDEN extern struct mlc_state mlc;
 
+/* Initialized?  (Acquire: then mlc's fields are the initializer's.) */
+MLC_INLINE bool mlc_ready(void)
+{
+	return __atomic_load_n(&mlc.ready, __ATOMIC_ACQUIRE) == 2;
+}
+
+/*
+ * Each tier's fork handlers: prepare takes its locks (api.c calls them in
+ * the lock order), parent releases them, child re-creates them.
+ */
+#define MLC_FORK_HANDLERS(area)						\
+	MLC_HIDDEN void mlc_##area##_fork_prepare(void);		\
+	MLC_HIDDEN void mlc_##area##_fork_parent(void);			\
+	MLC_HIDDEN void mlc_##area##_fork_child(void)
+
 /* ---- size classes (sizeclass.c) ---- */
 MLC_HIDDEN void mlc_sizeclass_init(void);
 
@@ -171,36 +186,50 @@ MLC_INLINE struct mlc_span *mlc_span_of(const void *p)
 /* ---- per-CPU caches: the fast paths ---- */
 
 /*
- * Pop one object from the current CPU's cache of class c, or NULL: take
- * the slow path (cache empty, claimed by a remote drain, aborted, no fast
- * path in this process or before initialization).  The count is read
- * without acquire ordering: in rseq mode only critical sections of this
- * CPU write the items, and a remote drain only lowers the count.  The
- * section checks that the count and the top item are still what was read
- * (a thread preempted between the reads and the section cannot take an
- * object that was meanwhile taken and replaced).
+ * The current CPU's cache of class c for the fast paths (*cpu: the
+ * index the critical section validates), or NULL: no fast path in this
+ * process (yet: before initialization, in debug mode, without rseq, or
+ * while a thread has rseq disabled).
  */
-MLC_INLINE void *mlc_cache_pop(struct mlc_class *c)
+MLC_INLINE struct rseq_percpu_buffer_slot *mlc_cache_slot(struct mlc_class *c,
+							  uint32_t *cpu)
 {
 	char *base = rseq_percpu_fast_base(&c->buf.b);
 
-	if (mlc_likely(base != NULL)) {
-		uint32_t cpu = rseq_cpu_start();
-		struct rseq_percpu_buffer_slot *s = (struct rseq_percpu_buffer_slot *)
-			(base + (size_t)cpu * c->buf.b.stride);
-		intptr_t n = RSEQ_READ_ONCE(s->h.word);
+	if (mlc_unlikely(base == NULL))
+		return NULL;
+	*cpu = rseq_cpu_start();
+	return (struct rseq_percpu_buffer_slot *)(base + (size_t)*cpu * c->buf.b.stride);
+}
 
-		if (mlc_likely(n > 0)) {
-			void *p = RSEQ_READ_ONCE(s->items[n - 1]);
+/*
+ * Pop one object from the current CPU's cache of class c, or NULL: take
+ * the slow path (cache empty, claimed by a remote drain, aborted, no fast
+ * path).  The count is read without acquire ordering: in rseq mode only
+ * critical sections of this CPU write the items (a remote drain only
+ * lowers the count; no claimer pushes: threads without rseq use the
+ * central tier).  The section checks that the count and the top item are
+ * still what was read (a thread preempted between the reads and the
+ * section cannot take an object that was meanwhile taken and replaced).
+ */
+MLC_INLINE void *mlc_cache_pop(struct mlc_class *c)
+{
+	uint32_t cpu;
+	struct rseq_percpu_buffer_slot *s = mlc_cache_slot(c, &cpu);
+	intptr_t n;
+	void *p;
 
-			if (mlc_likely(!rseq_cmpeqv_cmpeqv_storev(RSEQ_MO_RELAXED,
-					RSEQ_PERCPU_CPU_ID, &s->h.word, n,
-					(intptr_t *)&s->items[n - 1], (intptr_t)p,
-					n - 1, (int)cpu)))
-				return p;
-		}
-	}
-	return NULL;
+	if (mlc_unlikely(s == NULL))
+		return NULL;
+	n = RSEQ_READ_ONCE(s->h.word);
+	if (mlc_unlikely(n <= 0))
+		return NULL;
+	p = RSEQ_READ_ONCE(s->items[n - 1]);
+	if (mlc_unlikely(rseq_cmpeqv_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+			&s->h.word, n, (intptr_t *)&s->items[n - 1], (intptr_t)p,
+			n - 1, (int)cpu)))
+		return NULL;
+	return p;
 }
 
 /*
@@ -210,22 +239,18 @@ MLC_INLINE void *mlc_cache_pop(struct mlc_class *c)
  */
 MLC_INLINE bool mlc_cache_push(struct mlc_class *c, void *obj)
 {
-	char *base = rseq_percpu_fast_base(&c->buf.b);
+	uint32_t cpu;
+	struct rseq_percpu_buffer_slot *s = mlc_cache_slot(c, &cpu);
+	intptr_t n;
 
-	if (mlc_likely(base != NULL)) {
-		uint32_t cpu = rseq_cpu_start();
-		struct rseq_percpu_buffer_slot *s = (struct rseq_percpu_buffer_slot *)
-			(base + (size_t)cpu * c->buf.b.stride);
-		intptr_t n = RSEQ_READ_ONCE(s->h.word);
-
-		if (mlc_likely((uintptr_t)n < (uintptr_t)c->buf.capacity) &&
-		    mlc_likely(!rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE,
-				RSEQ_PERCPU_CPU_ID, &s->h.word, n,
-				(intptr_t *)&s->items[n], (intptr_t)obj,
-				n + 1, (int)cpu)))
-			return true;
-	}
-	return false;
+	if (mlc_unlikely(s == NULL))
+		return false;
+	n = RSEQ_READ_ONCE(s->h.word);
+	if (mlc_unlikely((uintptr_t)n >= (uintptr_t)c->buf.capacity))
+		return false;
+	return !rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE, RSEQ_PERCPU_CPU_ID,
+			&s->h.word, n, (intptr_t *)&s->items[n], (intptr_t)obj,
+			n + 1, (int)cpu);
 }
 
 /* ---- slow paths (cpucache.c) ---- */
@@ -237,9 +262,7 @@ MLC_HIDDEN void mlc_small_free_slow(unsigned int cls, void *p);
 MLC_HIDDEN size_t mlc_cache_drain_all(void);
 /* Objects in CPU caches of class cls (statistics). */
 MLC_HIDDEN size_t mlc_cache_count(unsigned int cls);
-MLC_HIDDEN void mlc_cache_fork_prepare(void);
-MLC_HIDDEN void mlc_cache_fork_parent(void);
-MLC_HIDDEN void mlc_cache_fork_child(void);
+MLC_FORK_HANDLERS(cache);
 
 /* ---- central (central.c) ---- */
 struct mlc_central_stats {
@@ -253,9 +276,7 @@ MLC_HIDDEN void mlc_central_put(unsigned int cls, void **objs, size_t n);
 /* Move every depot object back to its span (malloc_trim). */
 MLC_HIDDEN void mlc_central_flush(void);
 MLC_HIDDEN void mlc_central_stats(unsigned int cls, struct mlc_central_stats *st);
-MLC_HIDDEN void mlc_central_fork_prepare(void);
-MLC_HIDDEN void mlc_central_fork_parent(void);
-MLC_HIDDEN void mlc_central_fork_child(void);
+MLC_FORK_HANDLERS(central);
 
 /* ---- page heap (pageheap.c) ---- */
 struct mlc_heap_stats {
@@ -276,9 +297,7 @@ MLC_HIDDEN char *mlc_span_addr(const struct mlc_span *s);
 /* Purge free pages down to 'keep' dirty bytes; bytes purged. */
 MLC_HIDDEN size_t mlc_heap_purge(size_t keep);
 MLC_HIDDEN void mlc_heap_stats(struct mlc_heap_stats *st);
-MLC_HIDDEN void mlc_heap_fork_prepare(void);
-MLC_HIDDEN void mlc_heap_fork_parent(void);
-MLC_HIDDEN void mlc_heap_fork_child(void);
+MLC_FORK_HANDLERS(heap);
 
 /* ---- large objects: page runs (large.c) ---- */
 MLC_HIDDEN void *mlc_large_alloc(size_t size, size_t align, bool zero);
@@ -294,9 +313,7 @@ MLC_HIDDEN size_t mlc_huge_usable(const void *p);
 /* Resize huge object p in place or by moving it; NULL: not possible. */
 MLC_HIDDEN void *mlc_huge_realloc(void *p, size_t size);
 MLC_HIDDEN void mlc_huge_stats(size_t *count, size_t *bytes);
-MLC_HIDDEN void mlc_huge_fork_prepare(void);
-MLC_HIDDEN void mlc_huge_fork_parent(void);
-MLC_HIDDEN void mlc_huge_fork_child(void);
+MLC_FORK_HANDLERS(huge);
 
 /* ---- the allocation interface's core (api.c) ---- */
 MLC_HIDDEN int mlc_init(void);
@@ -315,9 +332,7 @@ MLC_HIDDEN size_t mlc_boot_usable(const void *p);
 MLC_HIDDEN void *mlc_debug_alloc(size_t size, size_t align, bool zero);
 MLC_HIDDEN void mlc_debug_free(void *p, const char *who);
 MLC_HIDDEN size_t mlc_debug_usable(const void *p);
-MLC_HIDDEN void mlc_debug_fork_prepare(void);
-MLC_HIDDEN void mlc_debug_fork_parent(void);
-MLC_HIDDEN void mlc_debug_fork_child(void);
+MLC_FORK_HANDLERS(debug);
 /* Report a detected heap error on stderr and abort() (the contract). */
 MLC_HIDDEN void mlc_die(const char *what, const void *p, size_t size)
 	__attribute__((noreturn));

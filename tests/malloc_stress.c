@@ -11,10 +11,12 @@
  * RSEQKIT_TEST_SCALE scales the stress (make check: 1; check-malloc-long:
  * more); under valgrind it runs a tenth.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +180,29 @@ static void drain_box(struct worker *w)
 	}
 }
 
+/*
+ * rseqkit's rseq_percpu_thread_disable_rseq() in the librseqkit.so the
+ * allocator uses (this program also links the static library: a copy of
+ * its own), or NULL.  A thread that disables rseq makes the allocator take
+ * its paths for threads without rseq in a process where rseq works.
+ */
+static void (*disable_rseq)(bool);
+
+static void find_disable_rseq(void)
+{
+	void *h = dlopen("librseqkit.so.0", RTLD_NOW | RTLD_NOLOAD);
+
+	if (h)
+		*(void **)&disable_rseq = dlsym(h, "rseqkit_percpu_thread_disable_rseq");
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	int off = disable_rseq && w->id % 4 == 3;
+
+	if (off)
+		disable_rseq(true);
 
 	for (unsigned long it = 0; it < w->iters; it++) {
 		unsigned int i = (unsigned int)(rnd(&w->seed) % SLOTS);
@@ -244,6 +266,8 @@ static void *work(void *arg)
 			drain_box(w);
 	}
 	drain_box(w);
+	if (off)
+		disable_rseq(false);
 	return NULL;
 }
 
@@ -660,6 +684,8 @@ int main(int argc, char **argv)
 	printf("malloc_stress: %d threads x %lu operations, mode %s\n", nthreads, iters, test_mode());
 	fflush(stdout);
 
+	find_disable_rseq();
+	CHECK_MSG(disable_rseq != NULL, "librseqkit.so's rseq_percpu_thread_disable_rseq found");
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	test_interface();
