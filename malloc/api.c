@@ -503,6 +503,7 @@ MLC_EXPORT void malloc_stats(void)
 MLC_EXPORT int malloc_info(int options, FILE *fp)
 {
 	struct mlc_totals t;
+	uint64_t passes, objs;
 
 	if (options != 0) {
 		errno = EINVAL;
@@ -511,13 +512,16 @@ MLC_EXPORT int malloc_info(int options, FILE *fp)
 	if (!mlc_ready())
 		(void)mlc_init();
 	mlc_totals(&t);
+	mlc_cache_reclaim_stats(&passes, &objs);
 	fprintf(fp, "<malloc version=\"rseqkit-1\">\n"
 		"<total type=\"mapped\" size=\"%zu\"/>\n"
 		"<total type=\"in-use\" size=\"%zu\"/>\n"
 		"<total type=\"free-cached\" size=\"%zu\"/>\n"
 		"<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
+		"<reclaim passes=\"%llu\" objects=\"%llu\"/>\n"
 		"</malloc>\n", t.mapped, t.in_use, t.free_cached,
-		t.huge_count, t.huge_bytes);
+		t.huge_count, t.huge_bytes, (unsigned long long)passes,
+		(unsigned long long)objs);
 	return 0;
 }
 

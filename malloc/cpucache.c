@@ -124,6 +124,14 @@ static void maybe_reclaim(int cpu)
 	pthread_mutex_unlock(&reclaim_lock);
 }
 
+void mlc_cache_reclaim_stats(uint64_t *passes, uint64_t *objs)
+{
+	pthread_mutex_lock(&reclaim_lock);
+	*passes = reclaim_passes;
+	*objs = reclaimed_objs;
+	pthread_mutex_unlock(&reclaim_lock);
+}
+
 size_t mlc_cache_drain_all(void)
 {
 	size_t total = 0;
@@ -202,6 +210,18 @@ static void *refill(unsigned int cls)
 	k = mlc_central_get(cls, tmp, c->batch);
 	if (!k)
 		return NULL;
+	/*
+	 * The cache is a stack: push the batch in reverse, so that the next
+	 * allocations get the objects in the central tier's order (ascending
+	 * addresses for a fresh span: what is allocated together is walked
+	 * together, and hardware prefetchers follow ascending streams best).
+	 */
+	for (size_t i = 1, j = k - 1; i < j; i++, j--) {
+		void *t = tmp[i];
+
+		tmp[i] = tmp[j];
+		tmp[j] = t;
+	}
 	if (mlc.rseq_mode)
 		pushed = move_batch(c, tmp + 1, k - 1, true);
 	else

@@ -260,6 +260,8 @@ MLC_HIDDEN void *mlc_small_alloc_slow(unsigned int cls, size_t size);
 MLC_HIDDEN void mlc_small_free_slow(unsigned int cls, void *p);
 /* Give every CPU's cached objects back to the central tier; how many. */
 MLC_HIDDEN size_t mlc_cache_drain_all(void);
+/* Idle-CPU reclaim passes so far, and the objects they drained. */
+MLC_HIDDEN void mlc_cache_reclaim_stats(uint64_t *passes, uint64_t *objs);
 /* Objects in CPU caches of class cls (statistics). */
 MLC_HIDDEN size_t mlc_cache_count(unsigned int cls);
 MLC_FORK_HANDLERS(cache);

@@ -77,6 +77,13 @@ void mlc_stats_print(int fd)
 	line(fd, "free pages dirty ", h.dirty_bytes, " bytes");
 	line(fd, "purges           ", h.purges, "");
 	line(fd, "purged           ", h.purged_bytes, " bytes");
+	{
+		uint64_t passes, objs;
+
+		mlc_cache_reclaim_stats(&passes, &objs);
+		line(fd, "idle-CPU passes  ", passes, "");
+		line(fd, "idle-CPU drained ", objs, " objects");
+	}
 	mlc_write_all(fd, hdr, strlen(hdr));
 	for (unsigned int i = 0; i < MLC_NCLASS; i++) {
 		struct mlc_central_stats cs;

@@ -548,6 +548,107 @@ static void *forker(void *arg)
 	return NULL;
 }
 
+/*
+ * Producer/consumer: one thread allocates, another frees, round after
+ * round.  The heap must not grow without bound: after a warm-up, the
+ * bytes mapped stay within a few MiB of what they were (objects cycle
+ * through the central depot instead of piling up in the consumer's CPU
+ * cache).
+ */
+#define PC_OBJS		4000
+#define PC_ROUNDS	120
+static void *pc_bufs[2][PC_OBJS];
+static pthread_barrier_t pc_barrier;
+static size_t pc_mapped_warm, pc_mapped_max;
+
+static void *pc_producer(void *arg)
+{
+	uint64_t s = 5;
+
+	(void)arg;
+	for (int r = 0; r < PC_ROUNDS; r++) {
+		void **b = pc_bufs[r & 1];
+
+		for (int i = 0; i < PC_OBJS; i++) {
+			size_t n = 16 + rnd(&s) % 2048;
+
+			b[i] = malloc(n);
+			if (b[i])
+				memset(b[i], 0x33, n < 64 ? n : 64);
+		}
+		pthread_barrier_wait(&pc_barrier);
+		if (r == 10)
+			pc_mapped_warm = mallinfo2().arena;
+		if (r > 10 && mallinfo2().arena > pc_mapped_max)
+			pc_mapped_max = mallinfo2().arena;
+	}
+	return NULL;
+}
+
+static void *pc_consumer(void *arg)
+{
+	(void)arg;
+	for (int r = 0; r < PC_ROUNDS; r++) {
+		pthread_barrier_wait(&pc_barrier);
+		for (int i = 0; i < PC_OBJS; i++)
+			free(pc_bufs[r & 1][i]);
+	}
+	return NULL;
+}
+
+static void test_producer_consumer(void)
+{
+	pthread_t p, c;
+
+	pthread_barrier_init(&pc_barrier, NULL, 2);
+	pthread_create(&p, NULL, pc_producer, NULL);
+	pthread_create(&c, NULL, pc_consumer, NULL);
+	pthread_join(p, NULL);
+	pthread_join(c, NULL);
+	pthread_barrier_destroy(&pc_barrier);
+	printf("producer/consumer, %d rounds of %d objects: %zu bytes mapped after 10 rounds, "
+	       "at most %zu after\n", PC_ROUNDS, PC_OBJS, pc_mapped_warm, pc_mapped_max);
+	CHECK_MSG(pc_mapped_max <= pc_mapped_warm + ((size_t)8 << 20),
+		  "producer/consumer: %zu bytes mapped after warm-up, at most %zu later",
+		  pc_mapped_warm, pc_mapped_max);
+}
+
+/* The number in 'attr="N"' of malloc_info's output, or -1. */
+static long info_value(const char *attr)
+{
+	char buf[1024] = "", *p;
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	if (!f)
+		return -1;
+	malloc_info(0, f);
+	fclose(f);
+	p = strstr(buf, attr);
+	return p ? strtol(p + strlen(attr) + 2, NULL, 10) : -1;
+}
+
+/*
+ * Idle CPUs: after two reclaim periods (1 s each) without allocations
+ * elsewhere, a slow-path allocation drains the other CPUs' caches.
+ */
+static void test_idle_reclaim(void)
+{
+	static void *tmp[2000];
+	long before = info_value("objects");
+
+	for (int round = 0; round < 3; round++) {
+		usleep(1100 * 1000);
+		/* Refills: slow paths, which check the period. */
+		for (int i = 0; i < 2000; i++)
+			tmp[i] = malloc(4000);
+		for (int i = 0; i < 2000; i++)
+			free(tmp[i]);
+	}
+	CHECK_MSG(info_value("passes") >= 2 && info_value("objects") > before,
+		  "idle-CPU reclaim: %ld passes, %ld objects drained (%ld before)",
+		  info_value("passes"), info_value("objects"), before);
+}
+
 /* Debug mode: run this program with "--debug CASE"; it must abort. */
 static int debug_case(const char *c)
 {
@@ -717,6 +818,11 @@ int main(int argc, char **argv)
 	if (!debug)
 		CHECK_EQ(in_use(), base);
 
+	if (!debug && !getenv("RSEQKIT_MALLOC_NO_CACHE")) {
+		test_producer_consumer();
+		if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+			test_idle_reclaim();
+	}
 	if (!valgrind && !debug)
 		test_debug(strchr(argv[0], '/') ? argv[0] : "/proc/self/exe");
 	malloc_stats();
