@@ -95,6 +95,20 @@ static void init_locked(void)
 	mlc_central_init();
 	if (!mlc.debug && !env_flag("RSEQKIT_MALLOC_NO_CACHE"))
 		(void)mlc_cache_init();	/* failure: central tier alone */
+	/*
+	 * Tests: what a C library function called from in here would do if
+	 * it allocated (the bootstrap allocator serves it; free ignores it).
+	 */
+	if (env_flag("RSEQKIT_MALLOC_TEST_BOOT")) {
+		char *p = malloc(100), *q = calloc(3, 40);
+
+		if (p && q && !q[119]) {
+			memset(p, 1, 100);
+			q = realloc(q, 200);
+		}
+		free(p);
+		free(q);
+	}
 }
 
 /*

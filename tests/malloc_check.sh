@@ -320,6 +320,8 @@ part_stress() {
 			echo "== no rseq (seccomp)"
 			RSEQKIT_TEST_MODE=none RSEQKIT_TEST_SCALE=$SCALE "$BUILD/tests/helpers/no-rseq" "$T" || st=1
 		fi
+		echo "== allocations from inside initialization (bootstrap allocator)"
+		RSEQKIT_MALLOC_TEST_BOOT=1 RSEQKIT_TEST_SCALE=$SCALE "$T" || st=1
 		echo "== no per-CPU caches (RSEQKIT_MALLOC_NO_CACHE=1): the central tier alone"
 		RSEQKIT_MALLOC_NO_CACHE=1 RSEQKIT_TEST_SCALE=$SCALE "$T" || st=1
 		echo "== debug mode for the whole run (RSEQKIT_MALLOC_DEBUG=1)"
