@@ -42,8 +42,8 @@
 #define MLC_RUN_MAX	(MLC_PAGES - MLC_HDR_PAGES)	/* pages of a whole chunk */
 #define MLC_ADDR_BITS	48		/* chunks live below 2^48 */
 
-#define MLC_NCLASS	40
-#define MLC_SMALL_MAX	32768u		/* largest size class */
+#define MLC_NCLASS	44
+#define MLC_SMALL_MAX	65536u		/* largest size class */
 #define MLC_LARGE_MAX	((size_t)1 << 20)	/* above: huge (own mapping) */
 #define MLC_MAX_BATCH	64u		/* objects moved per refill/drain */
 #define MLC_MAX_CAP	256u		/* objects per CPU cache */
@@ -105,7 +105,7 @@ struct mlc_class {
 
 MLC_HIDDEN extern struct mlc_class mlc_classes[MLC_NCLASS];
 MLC_HIDDEN extern uint8_t mlc_class_small[];	/* (size + 15) >> 4, size <= 1024 */
-MLC_HIDDEN extern uint8_t mlc_class_big[];	/* (size + 127) >> 7, size <= 32768 */
+MLC_HIDDEN extern uint8_t mlc_class_big[];	/* (size + 127) >> 7, size <= MLC_SMALL_MAX */
 
 /* One bit per 4 MiB of address space: set for the chunks of the heap. */
 #define MLC_BITMAP_WORDS	(((size_t)1 << (MLC_ADDR_BITS - MLC_CHUNK_SHIFT)) / 64)

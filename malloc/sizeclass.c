@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * malloc/sizeclass.c - the size classes: 16-byte steps up to 128 bytes,
- * then four classes per power of two up to 32 KiB (40 classes, at most
+ * then four classes per power of two up to 64 KiB (44 classes, at most
  * 25% internal waste above 128 bytes, 12.5% on average).  Every class is
  * a multiple of 16, so objects are 16-byte aligned; power-of-two classes
  * up to the page size hold naturally aligned objects (aligned
