@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -613,6 +614,54 @@ static void test_producer_consumer(void)
 		  pc_mapped_warm, pc_mapped_max);
 }
 
+/* Resident memory of this process, bytes. */
+static size_t rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long size = 0, res = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld %ld", &size, &res) != 2)
+		res = 0;
+	fclose(f);
+	return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Memory goes back to the system after a peak: freeing 128 MiB of small
+ * objects leaves at most the bounded slack resident (caches, depots,
+ * 16 MiB of dirty pages), and malloc_trim() gives back that too.
+ */
+static void test_peak_returns(void)
+{
+	enum { N = 400000 };
+	static void *p[N];
+	size_t base, peak, after, trimmed;
+
+	base = rss_bytes();
+	for (int i = 0; i < N; i++) {
+		size_t n = 16 + (size_t)(i % 40) * 16;	/* about 128 MiB */
+
+		p[i] = malloc(n);
+		if (p[i])
+			memset(p[i], 7, n);
+	}
+	peak = rss_bytes();
+	for (int i = 0; i < N; i++)
+		free(p[i]);
+	after = rss_bytes();
+	malloc_trim(0);
+	trimmed = rss_bytes();
+	printf("peak: resident %zu MiB before, %zu at the peak, %zu after free, %zu after malloc_trim\n",
+	       base >> 20, peak >> 20, after >> 20, trimmed >> 20);
+	CHECK_MSG(peak > base + ((size_t)100 << 20), "the peak is resident (%zu MiB)", (peak - base) >> 20);
+	CHECK_MSG(after < base + ((size_t)64 << 20), "after free: %zu MiB above the start",
+		  (after - base) >> 20);
+	CHECK_MSG(trimmed < base + ((size_t)8 << 20), "after malloc_trim: %zu MiB resident",
+		  trimmed >> 20);
+}
+
 /* The number in 'attr="N"' of malloc_info's output, or -1. */
 static long info_value(const char *attr)
 {
@@ -631,10 +680,42 @@ static long info_value(const char *attr)
  * Idle CPUs: after two reclaim periods (1 s each) without allocations
  * elsewhere, a slow-path allocation drains the other CPUs' caches.
  */
+static void *fill_cpu_caches(void *arg)
+{
+	void *tmp[500];
+
+	(void)arg;
+	for (int i = 0; i < 500; i++)
+		tmp[i] = malloc(64 + (size_t)(i % 8) * 512);
+	for (int i = 0; i < 500; i++)
+		free(tmp[i]);	/* they stay in this CPU's caches */
+	return NULL;
+}
+
 static void test_idle_reclaim(void)
 {
 	static void *tmp[2000];
 	long before = info_value("objects");
+	cpu_set_t set;
+
+	/* Leave objects in the caches of every CPU this process may use. */
+	if (!sched_getaffinity(0, sizeof(set), &set)) {
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+			pthread_attr_t a;
+			cpu_set_t one;
+			pthread_t t;
+
+			if (!CPU_ISSET(cpu, &set))
+				continue;
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			pthread_attr_init(&a);
+			pthread_attr_setaffinity_np(&a, sizeof(one), &one);
+			if (!pthread_create(&t, &a, fill_cpu_caches, NULL))
+				pthread_join(t, NULL);
+			pthread_attr_destroy(&a);
+		}
+	}
 
 	for (int round = 0; round < 3; round++) {
 		usleep(1100 * 1000);
@@ -820,6 +901,8 @@ int main(int argc, char **argv)
 
 	if (!debug && !getenv("RSEQKIT_MALLOC_NO_CACHE")) {
 		test_producer_consumer();
+		if (!valgrind)
+			test_peak_returns();
 		if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 			test_idle_reclaim();
 	}
