@@ -403,6 +403,33 @@ static void csv_row(const char *group, const char *cs, int t, double v, double m
 
 static int failed;
 
+/*
+ * The rows of one thread count: medians of the runs, ratios to glibc
+ * (allocator 0); Mops/s = scale / ns.
+ */
+static void report(const char *group, const char *rgroup, int t, double scale,
+		   double ns[][MAX_RUNS], double rss[][MAX_RUNS], const int *okc)
+{
+	double base_ns = 0, base_rss = 0;
+
+	for (size_t a = 0; a < NA; a++) {
+		double m, mr;
+
+		if (!okc[a])
+			continue;
+		m = median(ns[a], okc[a]);
+		mr = median(rss[a], okc[a]);
+		if (a == 0) {
+			base_ns = m;
+			base_rss = mr;
+		}
+		printf("  %-10s %8d %10.2f %10.4f %10.2f %9.1f %10.2f\n", allocs[a].name, t,
+		       m, scale / m, base_ns ? m / base_ns : 0, mr / 1024, base_rss ? mr / base_rss : 0);
+		csv_row(group, allocs[a].name, t, m, scale / m, base_ns ? m / base_ns : 0);
+		csv_row(rgroup, allocs[a].name, t, mr, 0, base_rss ? mr / base_rss : 0);
+	}
+}
+
 static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t ops,
 			   const char *self)
 {
@@ -417,7 +444,7 @@ static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t
 			  : "ns/op: the process's CPU time / operations");
 	for (int ti = 0; ti < nt; ti++) {
 		int t = threads[ti];
-		double base_ns = 0, base_rss = 0;
+
 		int okc[NA] = { 0 };
 
 		for (int r = 0; r < runs; r++) {
@@ -447,23 +474,7 @@ static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t
 				okc[a]++;
 			}
 		}
-		for (size_t a = 0; a < NA; a++) {
-			double m, mr, mops;
-
-			if (!okc[a])
-				continue;
-			m = median(ns[a], okc[a]);
-			mr = median(rss[a], okc[a]);
-			if (a == 0) {
-				base_ns = m;
-				base_rss = mr;
-			}
-			mops = (wall_clock ? t : t < ncpus ? t : ncpus) * 1e3 / m;
-			printf("  %-10s %8d %10.2f %10.2f %10.2f %9.1f %10.2f\n", allocs[a].name, t,
-			       m, mops, base_ns ? m / base_ns : 0, mr / 1024, base_rss ? mr / base_rss : 0);
-			csv_row(group, allocs[a].name, t, m, mops, base_ns ? m / base_ns : 0);
-			csv_row(rgroup, allocs[a].name, t, mr, 0, base_rss ? mr / base_rss : 0);
-		}
+		report(group, rgroup, t, (wall_clock ? t : t < ncpus ? t : ncpus) * 1e3, ns, rss, okc);
 	}
 }
 
@@ -480,7 +491,7 @@ static void bench_program(int runs)
 {
 	const char *py = "/usr/bin/python3.11";
 	char *argv[] = { (char *)py, "-c", (char *)py_prog, NULL };
-	double ns[NA][MAX_RUNS], rss[NA][MAX_RUNS], base = 0, base_rss = 0;
+	double ns[NA][MAX_RUNS], rss[NA][MAX_RUNS];
 	int okc[NA] = { 0 };
 
 	printf("\nmalloc program: python3.11 (PYTHONMALLOC=malloc) building and sorting a 300k-entry dict\n"
@@ -509,24 +520,9 @@ static void bench_program(int runs)
 		}
 	}
 	unsetenv("PYTHONMALLOC");
-	for (size_t a = 0; a < NA; a++) {
-		double m, mr;
-
-		if (!okc[a])
-			continue;
-		m = median(ns[a], okc[a]);
-		mr = median(rss[a], okc[a]);
-		if (a == 0) {
-			base = m;
-			base_rss = mr;
-		}
-		/* One "operation" is the whole run: ns/op is its wall time. */
-		printf("  %-10s %8d %10.0f %10.4f %10.2f %9.1f %10.2f\n", allocs[a].name, 1, m,
-		       1e3 / m, base ? m / base : 0, mr / 1024, base_rss ? mr / base_rss : 0);
-		csv_row("malloc program python3.11", allocs[a].name, 1, m, 1e3 / m, base ? m / base : 0);
-		csv_row("malloc program python3.11 peak RSS (KiB)", allocs[a].name, 1, mr, 0,
-			base_rss ? mr / base_rss : 0);
-	}
+	/* One "operation" is the whole run: ns/op is its wall time. */
+	report("malloc program python3.11", "malloc program python3.11 peak RSS (KiB)", 1, 1e3,
+	       ns, rss, okc);
 }
 
 int main(int argc, char **argv)
