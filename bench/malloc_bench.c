@@ -444,7 +444,6 @@ static void bench_workload(int w, const int *threads, int nt, int runs, uint64_t
 			  : "ns/op: the process's CPU time / operations");
 	for (int ti = 0; ti < nt; ti++) {
 		int t = threads[ti];
-
 		int okc[NA] = { 0 };
 
 		for (int r = 0; r < runs; r++) {
