@@ -160,6 +160,7 @@ static size_t usable(const struct ialloc_hdr *h)
 void rseqkit_ifree(void *p)
 {
 	struct ialloc_hdr *h;
+	uint32_t cls;
 
 	if (!p)
 		return;
@@ -171,9 +172,12 @@ void rseqkit_ifree(void *p)
 		munmap(h, (size_t)h->map_len);
 		return;
 	}
+	cls = h->cls;	/* the link below overwrites the header */
+	if (cls >= IALLOC_CLASSES)
+		return;		/* a corrupted header: leak rather than corrupt */
 	pthread_mutex_lock(&ialloc_lock);
-	((struct ialloc_free *)h)->next = ialloc_lists[h->cls];
-	ialloc_lists[h->cls] = (struct ialloc_free *)h;
+	((struct ialloc_free *)h)->next = ialloc_lists[cls];
+	ialloc_lists[cls] = (struct ialloc_free *)h;
 	pthread_mutex_unlock(&ialloc_lock);
 }
 
