@@ -46,6 +46,7 @@ struct ialloc_hdr {
 
 struct ialloc_free {
 	struct ialloc_free *next;
+	unsigned int cls;	/* on the deferred list only: the header is gone */
 };
 
 #define IALLOC_MAGIC	0x1a110c8du
@@ -92,11 +93,6 @@ static struct ialloc_hdr *large_alloc(size_t size)
 	return h;
 }
 
-static unsigned int class_of_hdr(const struct ialloc_hdr *h)
-{
-	return h->cls;
-}
-
 /* Under the lock: put back what the deferred frees left. */
 static void take_deferred(void)
 {
@@ -104,7 +100,7 @@ static void take_deferred(void)
 						    __ATOMIC_ACQUIRE), *next;
 
 	for (; f; f = next) {
-		unsigned int cls = class_of_hdr((struct ialloc_hdr *)f);
+		unsigned int cls = f->cls;
 
 		next = f->next;
 		f->next = ialloc_lists[cls];
@@ -191,6 +187,7 @@ static size_t usable(const struct ialloc_hdr *h)
 void rseqkit_ifree(void *p)
 {
 	struct ialloc_hdr *h;
+	uint32_t cls;
 
 	if (!p)
 		return;
@@ -202,16 +199,23 @@ void rseqkit_ifree(void *p)
 		munmap(h, (size_t)h->map_len);
 		return;
 	}
+	cls = h->cls;	/* the link below overwrites the header */
+	if (cls >= IALLOC_CLASSES)
+		return;		/* a corrupted header: leak rather than corrupt */
 	if (!rseqkit_lock_acquire(&ialloc_lock, RSEQKIT_LEVEL_IALLOC)) {
-		((struct ialloc_free *)h)->next = ialloc_lists[h->cls];
-		ialloc_lists[h->cls] = (struct ialloc_free *)h;
+		((struct ialloc_free *)h)->next = ialloc_lists[cls];
+		ialloc_lists[cls] = (struct ialloc_free *)h;
 		rseqkit_lock_release(&ialloc_lock, RSEQKIT_LEVEL_IALLOC);
 		return;
 	}
-	/* A signal handler that interrupted the allocator: defer it. */
+	/*
+	 * A signal handler that interrupted the allocator: defer it (the
+	 * class goes with the block: its header is overwritten by the link).
+	 */
 	{
 		struct ialloc_free *f = (struct ialloc_free *)h;
 
+		f->cls = cls;
 		f->next = __atomic_load_n(&ialloc_deferred, __ATOMIC_RELAXED);
 		while (!__atomic_compare_exchange_n(&ialloc_deferred, &f->next, f,
 						    true, __ATOMIC_RELEASE,

@@ -38,14 +38,10 @@
 #include <sys/sysinfo.h>
 /* membarrier(2) commands: rseqkit/abi.h (no kernel headers needed) */
 
-#define NR_INJECT 9
-static int loop_cnt[NR_INJECT + 1];
+#include "inject-asm.h"
 static int opt_modulo, opt_yield, opt_signal, opt_sleep;
 static __thread unsigned int yield_mod_cnt, nr_abort;
 static long signals_raised;
-
-#define RSEQ_INJECT_LOOPS loop_cnt
-#include "arch/inject.h"
 
 #define RSEQ_INJECT_C(n)						\
 {									\
@@ -832,7 +828,7 @@ static unsigned long matrix_row(char t, bool release, bool mm_cid, int threads)
 	cfg.reps = (long)test_scale(5000);
 	configs += 2;
 	for (int p = 1; p <= NR_INJECT; p++) {
-		if (p <= 6 && !RSEQ_TEST_HAS_ASM_INJECT)
+		if (p <= 6 && !TEST_HAS_ASM_INJECT)
 			continue;
 		set_inject(p, 150);
 		run_one();

@@ -7,7 +7,7 @@
  * RSEQ_INJECT_INPUT and RSEQ_INJECT_CLOBBER for its operands, as the
  * kernel's param_test does.  Define RSEQ_INJECT_LOOPS (an int array of
  * at least 10) before including this, and this before <rseqkit/rseq.h>.
- * RSEQ_TEST_HAS_ASM_INJECT says whether this architecture has them.
+ * TEST_HAS_ASM_INJECT says whether this architecture has them.
  */
 #if defined(__x86_64__)
 # include "x86_64/inject.h"
@@ -24,5 +24,5 @@
 #elif defined(__mips__)
 # include "mips/inject.h"
 #else
-# define RSEQ_TEST_HAS_ASM_INJECT 0
+# define TEST_HAS_ASM_INJECT 0
 #endif

@@ -14,4 +14,4 @@
 	"subs w12, w12, #1\n\t"						\
 	"b.ne 222b\n\t"							\
 	"333:\n\t"
-#define RSEQ_TEST_HAS_ASM_INJECT 1
+#define TEST_HAS_ASM_INJECT 1

@@ -15,4 +15,4 @@
 	"subs lr, lr, #1\n\t"						\
 	"bne 222b\n\t"							\
 	"333:\n\t"
-#define RSEQ_TEST_HAS_ASM_INJECT 1
+#define TEST_HAS_ASM_INJECT 1

@@ -15,4 +15,4 @@
 	"addiu $24, $24, -1\n\t"					\
 	"bnez $24, 222b\n\t"						\
 	"333:\n\t"
-#define RSEQ_TEST_HAS_ASM_INJECT 1
+#define TEST_HAS_ASM_INJECT 1

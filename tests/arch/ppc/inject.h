@@ -14,4 +14,4 @@
 	"addic. %%r12, %%r12, -1\n\t"					\
 	"bne- %%cr0, 222b\n\t"						\
 	"333:\n\t"
-#define RSEQ_TEST_HAS_ASM_INJECT 1
+#define TEST_HAS_ASM_INJECT 1

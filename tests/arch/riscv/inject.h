@@ -15,4 +15,4 @@
 	"addi t4, t4, -1\n\t"						\
 	"bnez t4, 222b\n\t"						\
 	"333:\n\t"
-#define RSEQ_TEST_HAS_ASM_INJECT 1
+#define TEST_HAS_ASM_INJECT 1

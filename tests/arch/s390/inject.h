@@ -15,4 +15,4 @@
 	"ahi %%r5, -1\n\t"						\
 	"jnz 222b\n\t"						\
 	"333:\n\t"
-#define RSEQ_TEST_HAS_ASM_INJECT 1
+#define TEST_HAS_ASM_INJECT 1

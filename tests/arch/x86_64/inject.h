@@ -16,4 +16,4 @@
 	"decl %%eax\n\t"						\
 	"jnz 222b\n\t"							\
 	"333:\n\t"
-#define RSEQ_TEST_HAS_ASM_INJECT 1
+#define TEST_HAS_ASM_INJECT 1
