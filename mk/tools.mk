@@ -38,6 +38,36 @@ $(TOOLS_BUILD)/fuzz-inspect: tools/rseq-inspect/fuzz.c $(INSPECT_CORE) $(INSPECT
 	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O1 -Itools/rseq-inspect \
 		-fsanitize=fuzzer,address,undefined -o $@ tools/rseq-inspect/fuzz.c $(INSPECT_CORE)
 
+# Programs the gdb stepping tests drive (tests/tools/gdb.sh), each at -O0,
+# -O2, -O3 and -O2 -flto, compiled as a user compiles them: the README's
+# count.c (extracted, so that the example the README shows is the one
+# tested), examples/percpu_counter_raw.c (4 threads), every per-CPU
+# structure (tests/tools/gdb/structs.c), sections in a signal handler.
+GDB_TEST        := $(TOOLS_BUILD)/test/gdb
+GDB_PROGS       := count threads structs signal
+GDB_LEVELS      := O0 O2 O3 lto
+GDB_SRC_count   := $(GDB_TEST)/count.c
+GDB_SRC_threads := examples/percpu_counter_raw.c
+GDB_SRC_structs := tests/tools/gdb/structs.c
+GDB_SRC_signal  := tests/tools/gdb/signal.c
+GDB_FLAGS_O0    := -O0
+GDB_FLAGS_O2    := -O2
+GDB_FLAGS_O3    := -O3
+GDB_FLAGS_lto   := -O2 -flto
+GDB_BINS        := $(foreach p,$(GDB_PROGS),$(foreach l,$(GDB_LEVELS),$(GDB_TEST)/$(p)-$(l)))
+
+$(GDB_TEST):
+	@mkdir -p $@
+
+$(GDB_TEST)/count.c: README.md | $(GDB_TEST)
+	awk '/^```c$$/{f=1;n++;next} /^```$$/{if(f&&n==1)exit;f=0} f&&n==1' $< > $@
+
+define gdb_prog_rule
+$(GDB_TEST)/$(1)-$(2): $(GDB_SRC_$(1)) $(HEADERS) $(LIB_A) | $(GDB_TEST)
+	$$(CC) $(GDB_FLAGS_$(2)) -g -Wall -Wextra -Iinclude -o $$@ $(GDB_SRC_$(1)) $(LIB_A) -pthread
+endef
+$(foreach p,$(GDB_PROGS),$(foreach l,$(GDB_LEVELS),$(eval $(call gdb_prog_rule,$(p),$(l)))))
+
 # Test programs of the tools (not linked with librseqkit).
 $(TOOLS_BUILD)/test/cs_prog: tests/tools/cs_prog.c | $(TOOLS_BUILD)/test
 	$(CC) $(ALL_CFLAGS) -O1 -g -pthread -o $@ $< $(LDFLAGS)
@@ -52,10 +82,10 @@ fuzz-inspect: $(TOOLS_BUILD)/fuzz-inspect
 		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/tools/corpus
 
 CHECK_DEPS    += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check \
-		 $(TOOLS_BUILD)/fuzz-replay $(TOOLS_BUILD)/test/cs_prog
+		 $(TOOLS_BUILD)/fuzz-replay $(TOOLS_BUILD)/test/cs_prog $(GDB_BINS)
 CHECK_SCRIPTS += tests/tools/inspect.sh tests/tools/fuzz-replay.sh \
 		 tests/tools/check.sh tests/tools/gdb.sh
-LONG_SCRIPTS  += tests/tools/check-long.sh
+LONG_SCRIPTS  += tests/tools/check-long.sh tests/tools/gdb-long.sh
 INSTALL_BINS  += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check
 
 $(TOOLS_BUILD)/test/x86len_test: tests/tools/x86len_test.c tools/rseq-check/x86len.c tools/rseq-check/check.h | $(TOOLS_BUILD)/test
