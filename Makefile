@@ -117,10 +117,12 @@ install: lib $(INSTALL_BINS)
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    rseqkit.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/rseqkit.pc
 	$(if $(INSTALL_BINS),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(INSTALL_BINS) $(DESTDIR)$(BINDIR)/)
+	sh tools/gdb/install.sh install "$(DESTDIR)" $(GDB_SCRIPT_FILE) $(GDB_ENTRY) $(INCLUDEDIR) $(LIBDIR) $(GDB_LOADER_FILES)
 
 uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/rseqkit
 	rm -f $(DESTDIR)$(LIBDIR)/librseqkit.* $(DESTDIR)$(LIBDIR)/pkgconfig/rseqkit.pc
+	sh tools/gdb/install.sh uninstall "$(DESTDIR)" $(GDB_SCRIPT_FILE) $(GDB_LOADER_FILES)
 
 clean:
 	rm -rf $(BUILD)

@@ -21,6 +21,25 @@ REPLAY_SAN      = $(shell echo 'int main(void){return 0;}' | \
 		    >/dev/null 2>&1 && echo -fsanitize=address,undefined \
 		    -fno-sanitize-recover=all)
 
+# The gdb extension, installed and named by every program (paths without
+# DESTDIR; `make install` runs tools/gdb/install.sh with them):
+#   GDB_SCRIPT_FILE   the extension, under the PREFIX
+#   GDB_AUTOLOAD_DIR  gdb's auto-load directory, used when PREFIX is /usr
+#   GDB_LOADER_FILES  loaders there: the one programs name, and the one gdb
+#                     finds for librseqkit.so by its real path
+#   GDB_ENTRY         the path in .debug_gdb_scripts of the installed
+#                     rseqkit/gdb.h and libraries (written at install time:
+#                     the build does not depend on the PREFIX): a loader in
+#                     gdb's auto-load directory (safe by default) or the
+#                     extension itself
+#   GDB_INSTALL_FILES everything installed (for uninstall)
+GDB_SCRIPT_FILE   = $(PREFIX)/share/rseqkit/gdb/rseq.py
+GDB_AUTOLOAD_DIR ?= $(if $(filter /usr,$(PREFIX)),/usr/share/gdb/auto-load)
+GDB_LOADER_FILES  = $(if $(GDB_AUTOLOAD_DIR),$(GDB_AUTOLOAD_DIR)/rseqkit/rseqkit-gdb.py \
+		      $(GDB_AUTOLOAD_DIR)$(LIBDIR)/librseqkit.so.$(VERSION)-gdb.py)
+GDB_ENTRY         = $(or $(firstword $(GDB_LOADER_FILES)),$(GDB_SCRIPT_FILE))
+GDB_INSTALL_FILES = $(GDB_SCRIPT_FILE) $(GDB_LOADER_FILES)
+
 $(TOOLS_BUILD) $(TOOLS_BUILD)/test:
 	@mkdir -p $@
 
@@ -84,7 +103,7 @@ fuzz-inspect: $(TOOLS_BUILD)/fuzz-inspect
 CHECK_DEPS    += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check \
 		 $(TOOLS_BUILD)/fuzz-replay $(TOOLS_BUILD)/test/cs_prog $(GDB_BINS)
 CHECK_SCRIPTS += tests/tools/inspect.sh tests/tools/fuzz-replay.sh \
-		 tests/tools/check.sh tests/tools/gdb.sh
+		 tests/tools/check.sh tests/tools/gdb.sh tests/tools/gdb-autoload.sh
 LONG_SCRIPTS  += tests/tools/check-long.sh tests/tools/gdb-long.sh
 INSTALL_BINS  += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check
 

@@ -462,18 +462,27 @@ def _thread_pointer():
 
 
 def rseq_area():
-    """(address, owner) of the selected thread's struct rseq, or (None, why)."""
+    """(address, owner) of the selected thread's struct rseq, or (None, why).
+    The area every section of the process uses: rseqkit's (the C library's
+    when that registered), else the C library's, else librseq's."""
     tp = _thread_pointer()
     if tp is None:
         return None, "the thread pointer of this architecture is not known here"
+    glibc_off = _value("(long)*(long *)&__rseq_offset")
+    glibc_size = _value("(unsigned)*(unsigned *)&__rseq_size")
     cands = (("rseqkit", "(long)*(long *)&rseqkit_offset", "(unsigned)*(unsigned *)&rseqkit_size"),
              ("glibc", "(long)*(long *)&__rseq_offset", "(unsigned)*(unsigned *)&__rseq_size"),
              ("librseq", "(long)*(long *)&rseq_offset", "(unsigned)*(unsigned *)&rseq_size"))
     for owner, off, size in cands:
         o = _value(off)
         s = _value(size)
-        if o is not None and s:
-            return (tp + o) & ((1 << 64) - 1), owner
+        if o is None or not s:
+            continue
+        if owner != "glibc" and glibc_size and o == glibc_off:
+            owner = "glibc's, used by %s" % owner
+        elif owner == "rseqkit":
+            owner = "rseqkit's own"
+        return (tp + o) & ((1 << 64) - 1), owner
     return None, "no registration (rseqkit_size, __rseq_size and rseq_size are 0 or absent)"
 
 
