@@ -238,7 +238,7 @@ def step(name, c, lines=None, func=None, real=None, delta=None, total=None,
 def finish_program(name):
     gdb.execute("delete")
     try:
-        cmd("continue", bound=max(BOUND, 120))
+        cmd("continue", bound=max(BOUND, float(os.environ.get("RSEQ_GDB_END_BOUND", "120"))))
     except Hung as e:
         result(name, False, str(e))
         return
@@ -550,16 +550,21 @@ def plan_signal():
 
 
 def plan_kselftest():
-    """The kernel's basic_percpu_ops_test (tests/tools/gdb-kselftest.sh)."""
-    run_to("kselftest-start", "test_percpu_spinlock_thread")
+    """The kernel's basic_percpu_ops_test (tests/tools/gdb-kselftest.sh):
+    200 threads take per-CPU spinlocks and push/pop per-CPU lists."""
+    run_to("kselftest-lock", "rseq_this_cpu_lock")
     th = here()["thread"]
-    for i in range(12):
-        step("kselftest-next%d" % i, "next", thread=th)
+    for i in range(8):
+        step("kselftest-lock-next%d" % i, "next", thread=th)
     stepi_through("kselftest-stepi", "stepi", thread=th)
-    run_to("kselftest-list", "test_percpu_list_thread")
+    run_to("kselftest-push", "this_cpu_list_push")
     th = here()["thread"]
-    for i in range(12):
-        step("kselftest-list-next%d" % i, "next", thread=th)
+    for i in range(6):
+        step("kselftest-push-next%d" % i, "next", thread=th)
+    run_to("kselftest-pop", "this_cpu_list_pop")
+    th = here()["thread"]
+    step("kselftest-pop-next", "next", thread=th)
+    step("kselftest-pop-finish", "finish", thread=th)
     finish_program("kselftest-exit")
 
 
