@@ -58,7 +58,7 @@ _STATE = {
 
 # Files whose lines are the library's, not the user's: a section is named
 # after the innermost call site outside them.
-_INTERNAL_FILE = re.compile(r"(^|/)(rseqkit|rseq)/|(^|/)rseq-[A-Za-z0-9_-]+\.h$|(^|/)rseq\.h$")
+_INTERNAL_FILE = re.compile(r"((^|/)(rseqkit|rseq)/.*|(^|/)rseq-[A-Za-z0-9_-]+|(^|/)rseq)\.h$")
 
 # si_code of a SIGTRAP that comes from a breakpoint instruction (x86 int3:
 # SI_KERNEL; others: TRAP_BRKPT) rather than from a single step.
