@@ -465,19 +465,28 @@ def plan_threads():
         nexts("next-lockstep", 6)
         gdb.execute("set scheduler-locking replay")
     if group("switch"):
-        others = [t for t in gdb.selected_inferior().threads()
-                  if t.num != th and t.is_valid() and t.num != 1]
-        if others:
-            gdb.execute("thread %d" % others[0].num)
-            th = others[0].num
-            for i in range(4):
-                step("threads-other%d" % i, "next", thread=th)
-            # that thread may have been stopped anywhere (in a libc call):
-            # finish until it is back in the program
-            for i in range(6):
-                if here()["real"] == "worker" or here()["func"] in ("counter_add", "worker"):
-                    break
-                step("threads-other-finish%d" % i, "finish", thread=th)
+        # another worker reaches counter_add; step it, then go back to the
+        # first one, which gdb stopped wherever it was
+        gdb.execute("break counter_add")
+        th2 = th
+        for i in range(8):
+            cmd("continue")
+            th2 = here()["thread"]
+            if th2 != th:
+                break
+        gdb.execute("delete")
+        result("threads-other-reached", th2 != th, fmt(here()))
+        for i in range(3):
+            step("threads-other%d" % i, "next", thread=th2, lines=ok_lines,
+                 headers_ok=True)
+        gdb.execute("thread %d" % th)
+        for i in range(8):
+            if here()["func"] in ("counter_add", "worker"):
+                break
+            step("threads-back-finish%d" % i, "finish", thread=th)
+        for i in range(3):
+            step("threads-back%d" % i, "next", thread=th, lines=ok_lines,
+                 headers_ok=True)
     if group("stepi"):
         stepi_through("threads-stepi", "stepi", thread=th)
         stepi_through("threads-nexti", "nexti", thread=th)
