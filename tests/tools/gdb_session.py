@@ -469,13 +469,18 @@ def plan_threads():
         # first one, which gdb stopped wherever it was
         gdb.execute("break counter_add")
         th2 = th
-        for i in range(8):
+        others = [t for t in gdb.selected_inferior().threads()
+                  if t.is_valid() and t.num not in (1, th)]
+        for i in range(8 if others else 0):
             cmd("continue")
             th2 = here()["thread"]
             if th2 != th:
                 break
         gdb.execute("delete")
-        result("threads-other-reached", th2 != th, fmt(here()))
+        if others:
+            result("threads-other-reached", th2 != th, fmt(here()))
+        else:
+            gdb.write("note: the other workers are done: no thread to switch to\n")
         for i in range(3):
             step("threads-other%d" % i, "next", thread=th2, lines=ok_lines,
                  headers_ok=True)

@@ -996,15 +996,23 @@ class _Engine(object):
         return ev is not None and type(ev) is gdb.StopEvent
 
     def breakpoints_inside(self):
-        """True when a user breakpoint lies inside a section."""
+        """True when a user breakpoint lies inside a section or on the
+        instructions that arm it (the guard is a rip-relative lea on
+        x86-64, which gdb 13 cannot step other threads over displaced)."""
         cs = tables()
         for b in gdb.breakpoints() or ():
             if b.number <= 0 or not b.enabled:
                 continue
             for loc in (getattr(b, "locations", None) or ()):
                 a = loc.address
-                if a is not None and any(c.start <= a < c.end for c in cs):
-                    return True
+                if a is None:
+                    continue
+                for c in cs:
+                    lo = c.start
+                    if c.start - 32 <= a < c.start and c.guard is not None:
+                        lo = c.guard
+                    if lo <= a < c.end:
+                        return True
         return False
 
 _engine = _Engine()
