@@ -88,6 +88,9 @@ endef
 $(foreach p,$(GDB_PROGS),$(foreach l,$(GDB_LEVELS),$(eval $(call gdb_prog_rule,$(p),$(l)))))
 
 # Test programs of the tools (not linked with librseqkit).
+$(TOOLS_BUILD)/test/gen_elf: tests/tools/gen_elf.c | $(TOOLS_BUILD)/test
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(TOOLS_BUILD)/test/cs_prog: tests/tools/cs_prog.c | $(TOOLS_BUILD)/test
 	$(CC) $(ALL_CFLAGS) -O1 -g -pthread -o $@ $< $(LDFLAGS)
 
@@ -101,7 +104,8 @@ fuzz-inspect: $(TOOLS_BUILD)/fuzz-inspect
 		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/tools/corpus
 
 CHECK_DEPS    += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check \
-		 $(TOOLS_BUILD)/fuzz-replay $(TOOLS_BUILD)/test/cs_prog $(GDB_BINS)
+		 $(TOOLS_BUILD)/fuzz-replay $(TOOLS_BUILD)/test/cs_prog $(GDB_BINS) \
+		 $(TOOLS_BUILD)/test/gen_elf
 CHECK_SCRIPTS += tests/tools/inspect.sh tests/tools/fuzz-replay.sh \
 		 tests/tools/check.sh tests/tools/gdb.sh tests/tools/gdb-autoload.sh
 LONG_SCRIPTS  += tests/tools/check-long.sh tests/tools/gdb-long.sh
