@@ -10,7 +10,7 @@
 TOOLS_BUILD    := $(BUILD)/tools
 INSPECT_CORE   := tools/rseq-inspect/rseqelf.c tools/rseq-inspect/output.c
 INSPECT_HDRS   := tools/rseq-inspect/rseqelf.h
-CHECK_SRCS     := $(sort $(wildcard tools/rseq-check/*.c))
+CHECK_SRCS     := $(sort $(wildcard tools/rseq-check/*.c tools/rseq-check/arch/*.c))
 CHECK_HDRS     := $(sort $(wildcard tools/rseq-check/*.h))
 TOOLS_CFLAGS    = $(ALL_CFLAGS) -Itools/rseq-inspect
 FUZZ_CC        ?= clang-14
@@ -111,6 +111,6 @@ CHECK_SCRIPTS += tests/tools/inspect.sh tests/tools/fuzz-replay.sh \
 LONG_SCRIPTS  += tests/tools/check-long.sh tests/tools/gdb-long.sh
 INSTALL_BINS  += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check
 
-$(TOOLS_BUILD)/test/x86len_test: tests/tools/x86len_test.c tools/rseq-check/x86len.c tools/rseq-check/check.h | $(TOOLS_BUILD)/test
-	$(CC) $(TOOLS_CFLAGS) -Itools/rseq-check -o $@ tests/tools/x86len_test.c tools/rseq-check/x86len.c
+$(TOOLS_BUILD)/test/x86len_test: tests/tools/x86len_test.c tools/rseq-check/arch/x86len.c tools/rseq-check/arch.h | $(TOOLS_BUILD)/test
+	$(CC) $(TOOLS_CFLAGS) -Itools/rseq-check -o $@ tests/tools/x86len_test.c tools/rseq-check/arch/x86len.c
 CHECK_DEPS    += $(TOOLS_BUILD)/test/x86len_test
