@@ -36,6 +36,8 @@ static const char *dl_names[3] = { "libjemalloc.so.2", "libtcmalloc_minimal.so.4
 				   "libmimalloc.so.2" };
 static const char *dl_syms[3][2] = { { "malloc", "free" }, { "tc_malloc", "tc_free" },
 				     { "mi_malloc", "mi_free" } };
+/* The Debian package that brings each (.ci/run installs them). */
+static const char *dl_pkgs[3] = { "libjemalloc2", "libtcmalloc-minimal4", "libmimalloc2.0" };
 static struct rseq_percpu_cache *cache;
 
 static uint64_t malloc_body(struct bench_thread *t, uint64_t n)
@@ -221,7 +223,8 @@ static int preload_helper(struct bench_opts *o, const char *lib, const char *pro
 	libc_ops.m = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "__libc_malloc");
 	libc_ops.f = (void (*)(void *))dlsym(RTLD_DEFAULT, "__libc_free");
 	if (!dlsym(RTLD_DEFAULT, probe)) {
-		printf("%s: absent (LD_PRELOAD=%s did not load it)\n", lib, lib);
+		printf("%s: absent (LD_PRELOAD=%s did not load it): skipped; "
+		       "to measure it: apt-get install %s\n", lib, lib, dl_pkgs[0]);
 		return 0;
 	}
 	if (!libc_ops.m || !libc_ops.f) {
@@ -318,8 +321,12 @@ int main(int argc, char **argv)
 			c->skip_reason = "cannot be loaded";
 			/* jemalloc's initial-exec TLS fails to dlopen on glibc:
 			 * measured below with LD_PRELOAD instead. */
-			printf("%s: absent or not loadable with dlopen (%s)%s\n", dl_names[i],
-			       why ? why : "?", i == 0 ? "; measured with LD_PRELOAD below" : "");
+			if (i > 0 && why && strstr(why, "No such file"))
+				printf("%s: absent: skipped; to measure it: apt-get install %s\n",
+				       dl_names[i], dl_pkgs[i]);
+			else
+				printf("%s: not loadable with dlopen (%s)%s\n", dl_names[i],
+				       why ? why : "?", i == 0 ? "; measured with LD_PRELOAD below" : "");
 		}
 	}
 	struct bench_group ag = { .name = "alloc_free_64B", .baseline = "glibc_malloc_free",

@@ -21,24 +21,45 @@ REPLAY_SAN      = $(shell echo 'int main(void){return 0;}' | \
 		    >/dev/null 2>&1 && echo -fsanitize=address,undefined \
 		    -fno-sanitize-recover=all)
 
-# The gdb extension, installed and named by every program (paths without
-# DESTDIR; `make install` runs tools/gdb/install.sh with them):
-#   GDB_SCRIPT_FILE   the extension, under the PREFIX
-#   GDB_AUTOLOAD_DIR  gdb's auto-load directory, used when PREFIX is /usr
+# The gdb extension (rseq-gdb(1)), installed through the Makefile's lists
+# (paths without DESTDIR):
+#   GDB_SCRIPT_FILE   the extension
+#   GDB_AUTOLOAD_DIR  gdb's own auto-load directory, used when PREFIX is /usr
 #   GDB_LOADER_FILES  loaders there: the one programs name, and the one gdb
 #                     finds for librseqkit.so by its real path
-#   GDB_ENTRY         the path in .debug_gdb_scripts of the installed
-#                     rseqkit/gdb.h and libraries (written at install time:
-#                     the build does not depend on the PREFIX): a loader in
-#                     gdb's auto-load directory (safe by default) or the
-#                     extension itself
-#   GDB_INSTALL_FILES everything installed (for uninstall)
-GDB_SCRIPT_FILE   = $(PREFIX)/share/rseqkit/gdb/rseq.py
+#   GDB_ENTRY         the path in .debug_gdb_scripts: the installed
+#                     rseqkit/gdb.h names it, and so does the library (one
+#                     small object, rebuilt when the path changes; the
+#                     library's other objects carry no entry)
+GDB_SCRIPT_FILE   = $(DATADIR)/rseqkit/gdb/rseq.py
 GDB_AUTOLOAD_DIR ?= $(if $(filter /usr,$(PREFIX)),/usr/share/gdb/auto-load)
 GDB_LOADER_FILES  = $(if $(GDB_AUTOLOAD_DIR),$(GDB_AUTOLOAD_DIR)/rseqkit/rseqkit-gdb.py \
 		      $(GDB_AUTOLOAD_DIR)$(LIBDIR)/librseqkit.so.$(VERSION)-gdb.py)
 GDB_ENTRY         = $(or $(firstword $(GDB_LOADER_FILES)),$(GDB_SCRIPT_FILE))
-GDB_INSTALL_FILES = $(GDB_SCRIPT_FILE) $(GDB_LOADER_FILES)
+GDB_GEN          := $(BUILD)/gdb
+
+INSTALL_HEADERS  := $(filter-out include/rseqkit/gdb.h,$(INSTALL_HEADERS))
+INSTALL_DATA     += tools/gdb/rseq.py=$(GDB_SCRIPT_FILE) \
+		    $(GDB_GEN)/gdb.h=$(INCLUDEDIR)/rseqkit/gdb.h \
+		    $(foreach f,$(GDB_LOADER_FILES),$(GDB_GEN)/loader.py=$(f))
+
+# What the generated files depend on: rewritten only when it changes.
+$(GDB_GEN)/.config: rseqkit-tools-force
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(GDB_ENTRY) $(GDB_SCRIPT_FILE)" ] || \
+		echo "$(GDB_ENTRY) $(GDB_SCRIPT_FILE)" > $@
+.PHONY: rseqkit-tools-force
+$(GDB_GEN)/gdb.h: include/rseqkit/gdb.h $(GDB_GEN)/.config
+	sed 's|^#define RSEQKIT_GDB_SCRIPT .*|#define RSEQKIT_GDB_SCRIPT "$(GDB_ENTRY)"|' $< > $@
+$(GDB_GEN)/loader.py: $(GDB_GEN)/.config
+	printf '%s\n' "# Installed by rseqkit: loads its gdb extension (rseq-gdb(1)) once." \
+		"import gdb" 'if getattr(gdb, "rseqkit", None) is None:' \
+		'    gdb.execute("source $(GDB_SCRIPT_FILE)")' > $@
+$(GDB_GEN)/entry.o: tools/gdb/entry.c include/rseqkit/gdb.h $(GDB_GEN)/.config
+	$(CC) $(ALL_CFLAGS) -fPIC -DRSEQKIT_GDB_SCRIPT='"$(GDB_ENTRY)"' -c -o $@ $<
+$(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o): ALL_CFLAGS += -DRSEQKIT_NO_GDB_SCRIPT
+LIB_OBJS         += $(GDB_GEN)/entry.o
+$(LIB_A) $(LIB_SO): $(GDB_GEN)/entry.o
 
 $(TOOLS_BUILD) $(TOOLS_BUILD)/test:
 	@mkdir -p $@

@@ -128,7 +128,7 @@ static long sys_membarrier(int cmd, unsigned int flags, int cpu)
 static void percpu_decide(void)
 {
 	const char *e = getenv("RSEQKIT_PERCPU_NO_MEMBARRIER");
-	unsigned char *mask = malloc(RSEQKIT_PERCPU_MAX_CPUS);
+	unsigned char *mask = rseqkit_ialloc(RSEQKIT_PERCPU_MAX_CPUS);
 
 	if (mask) {
 		int n = rseq_possible_cpus(mask, RSEQKIT_PERCPU_MAX_CPUS);
@@ -137,7 +137,7 @@ static void percpu_decide(void)
 			sys_nr_cpus = n;
 			sys_possible = mask;
 		} else {
-			free(mask);
+			rseqkit_ifree(mask);
 		}
 	}
 	if (!rseq_available())

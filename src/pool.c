@@ -127,11 +127,11 @@ rseq_mempool_create(const char *name, size_t item_len,
 	rseqkit_init();
 	if (attr)
 		a = *attr;
-	p = calloc(1, sizeof(*p));
-	mask = malloc(RSEQKIT_MAX_CPUS);
+	p = rseqkit_icalloc(1, sizeof(*p));
+	mask = rseqkit_ialloc(RSEQKIT_MAX_CPUS);
 	if (!p || !mask) {
-		free(p);
-		free(mask);
+		rseqkit_ifree(p);
+		rseqkit_ifree(mask);
 		rseqkit_fail(ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -173,8 +173,8 @@ rseq_mempool_create(const char *name, size_t item_len,
 	pthread_mutex_init(&p->lock, NULL);
 	return p;
 inval:
-	free(p);
-	free(mask);
+	rseqkit_ifree(p);
+	rseqkit_ifree(mask);
 	rseqkit_fail(EINVAL, "rseq_mempool_create: bad item length, stride or index");
 	return NULL;
 }
@@ -188,13 +188,13 @@ RSEQKIT_EXPORT int rseq_mempool_destroy(struct rseq_mempool *p)
 	for (r = p->ranges; r; r = n) {
 		n = r->next;
 		munmap(r->base, (size_t)p->nr_cpus * p->stride);
-		free(r->used_map);
-		free(r->poisoned_map);
-		free(r);
+		rseqkit_ifree(r->used_map);
+		rseqkit_ifree(r->poisoned_map);
+		rseqkit_ifree(r);
 	}
 	pthread_mutex_destroy(&p->lock);
-	free(p->possible);
-	free(p);
+	rseqkit_ifree(p->possible);
+	rseqkit_ifree(p);
 	return 0;
 }
 
@@ -207,21 +207,21 @@ static struct pool_range *new_range(struct rseq_mempool *p)
 		rseqkit_fail(ENOMEM, "the pool reached its max_ranges");
 		return NULL;
 	}
-	r = calloc(1, sizeof(*r));
+	r = rseqkit_icalloc(1, sizeof(*r));
 	if (!r)
 		goto nomem;
 	r->nr_items = p->stride / p->item_len;
 	words = (r->nr_items + BITS - 1) / BITS;
-	r->used_map = calloc(words, sizeof(unsigned long));
-	r->poisoned_map = calloc(words, sizeof(unsigned long));
+	r->used_map = rseqkit_icalloc(words, sizeof(unsigned long));
+	r->poisoned_map = rseqkit_icalloc(words, sizeof(unsigned long));
 	r->base = mmap(NULL, len, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r->base == MAP_FAILED || !r->used_map || !r->poisoned_map) {
 		if (r->base != MAP_FAILED && r->base)
 			munmap(r->base, len);
-		free(r->used_map);
-		free(r->poisoned_map);
-		free(r);
+		rseqkit_ifree(r->used_map);
+		rseqkit_ifree(r->poisoned_map);
+		rseqkit_ifree(r);
 		goto nomem;
 	}
 #ifdef MADV_NOHUGEPAGE

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* options.c - rseq-check's command line and its messages. */
 #include "check.h"
+#include "../tool-version.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 		"                     section was forced (and one was entered)\n"
 		"  --violation-status=N  exit status for a violation (default 1)\n"
 		"  -o FILE            write the report to FILE (default stderr)\n"
-		"  -v                 verbose: each forced abort\n");
+		"  -v                 verbose: each forced abort\n"
+		"  --version          print the rseqkit release and exit\n");
 }
 
 /* N in 0..255 */
@@ -83,6 +85,8 @@ int parse_options(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return -1;
+		} else if (!strcmp(a, "--version")) {
+			return -tool_print_version("rseq-check") - 1;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "rseq-check: unknown option %s\n", a);
 			usage(stderr);

@@ -6,6 +6,7 @@
  * read (or bad usage). See man/man1/rseq-inspect.1.
  */
 #include "rseqelf.h"
+#include "../tool-version.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@ static void usage(FILE *f)
 		"__rseq_cs_ptr_array, __rseq_exit_point_array) and validate them.\n"
 		"  --json     one JSON document on stdout\n"
 		"  --quiet    print only files with defects or errors\n"
+		"  --version  print the rseqkit release and exit\n"
 		"Exit status: 0 clean, 1 defect found, 2 unreadable file or usage.\n");
 }
 
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(a, "--version")) {
+			return tool_print_version("rseq-inspect");
 		} else if (!strcmp(a, "--")) {
 			argi++;
 			break;
