@@ -11,8 +11,8 @@
  *               and the object cache measured again in that same run;
  *   counter:    per-CPU counter add vs one shared atomic and a per-CPU
  *               slot chosen by sched_getcpu() + atomic add;
- *   pool:       rseq_mempool zmalloc+free cost, and the resident memory
- *               of a pool of counters on this machine (printed).
+ *   pool:       the resident memory of a pool of counters on this
+ *               machine (printed; allocation cost: bench/pool_bench.c).
  */
 #include <dlfcn.h>
 #include <sched.h>
@@ -145,34 +145,7 @@ static uint64_t raw_addv_body(struct bench_thread *t, uint64_t n)
 	return n;
 }
 
-/* ---- pool ---- */
-static struct rseq_mempool *pool;
-
-static uint64_t pool_body(struct bench_thread *t, uint64_t n)
-{
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		void *p = rseq_mempool_percpu_zmalloc(pool);
-		bench_sink(p);
-		rseq_mempool_percpu_free(pool, p);
-	}
-	return n;
-}
-
-static size_t ncpu_conf;
 static char **prog_argv;
-
-/* The classic alternative: one zeroed array of padded per-CPU slots. */
-static uint64_t malloc_n_body(struct bench_thread *t, uint64_t n)
-{
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		void *p = calloc(ncpu_conf, 64);
-		bench_sink(p);
-		free(p);
-	}
-	return n;
-}
 
 static long rss_kib(void)
 {
@@ -297,8 +270,6 @@ int main(int argc, char **argv)
 	cache = rseq_percpu_cache_create(OBJ_SIZE, &ca);
 	ctr = rseq_percpu_counter_create(NULL);
 	slots = bench_alloc((size_t)bench_max_cpus() * 128);
-	pool = rseq_mempool_create("bench", 64, NULL);
-	ncpu_conf = (size_t)rseq_mempool_nr_cpus(pool);
 
 	memset(acases, 0, sizeof(acases));
 	acases[na++] = (struct bench_case){ .name = "glibc_malloc_free", .body = malloc_body,
@@ -370,13 +341,6 @@ int main(int argc, char **argv)
 				  .cases = ccases, .ncases = 4 };
 	bench_run_group(&o, &cg);
 
-	struct bench_case pcases[] = {
-		{ .name = "calloc_free_ncpu_x_64B", .body = malloc_n_body },
-		{ .name = "mempool_zmalloc_free", .body = pool_body },
-	};
-	struct bench_group pg = { .name = "pool_alloc", .baseline = "calloc_free_ncpu_x_64B",
-				  .cases = pcases, .ncases = 2 };
-	bench_run_group(&o, &pg);
 	footprint();
 
 	{

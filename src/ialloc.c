@@ -37,7 +37,7 @@
 struct ialloc_hdr {
 	uint32_t cls;		/* class index, or IALLOC_LARGE */
 	uint32_t magic;
-	size_t map_len;		/* IALLOC_LARGE: length of the mapping */
+	uint64_t map_len;	/* IALLOC_LARGE: length of the mapping */
 };
 
 struct ialloc_free {
@@ -153,7 +153,7 @@ static struct ialloc_hdr *hdr_of(void *p)
 static size_t usable(const struct ialloc_hdr *h)
 {
 	if (h->cls == IALLOC_LARGE)
-		return h->map_len - IALLOC_HDR;
+		return (size_t)h->map_len - IALLOC_HDR;
 	return ((size_t)1 << (h->cls + IALLOC_MIN_SHIFT)) - IALLOC_HDR;
 }
 
@@ -168,7 +168,7 @@ void rseqkit_ifree(void *p)
 		return;		/* not ours: leak rather than corrupt */
 	h->magic = 0;
 	if (h->cls == IALLOC_LARGE) {
-		munmap(h, h->map_len);
+		munmap(h, (size_t)h->map_len);
 		return;
 	}
 	pthread_mutex_lock(&ialloc_lock);

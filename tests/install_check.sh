@@ -145,8 +145,9 @@ if command -v pkg-config >/dev/null 2>&1; then
 		bad "#include <slice.h> resolves with rseqkit's Cflags"
 	else ok; fi
 	# The compatibility modules: installed exactly when their trees are.
-	for m in rseqkit-selftests:rseqkit/selftests/rseq.h rseqkit-librseq:rseqkit/librseq/rseq/rseq.h; do
-		mod=${m%%:*}; hdr=${m#*:}
+	# module:include directory it adds:a header under it
+	for m in rseqkit-selftests:rseqkit/selftests:rseq.h rseqkit-librseq:rseqkit/librseq:rseq/rseq.h; do
+		mod=${m%%:*}; dir=${m#*:}; dir=${dir%%:*}; hdr=$dir/${m##*:}
 		if [ ! -f "include/$hdr" ]; then
 			[ -f "$root/lib/pkgconfig/$mod.pc" ] && bad "$mod.pc installed without include/$hdr" || ok
 			note "include/$hdr is not in this tree: module $mod not installed, not checked"
@@ -154,8 +155,8 @@ if command -v pkg-config >/dev/null 2>&1; then
 		fi
 		[ -f "$root/lib/pkgconfig/$mod.pc" ] && ok || { bad "$mod.pc not installed"; continue; }
 		mc=$(pkg-config --cflags "$mod" | sed 's/ *$//')
-		[ "$mc" = "-I$root/include -I$root/include/${hdr%/rseq.h}" ] ||
-		[ "$mc" = "-I$root/include/${hdr%/rseq.h} -I$root/include" ] && ok ||
+		[ "$mc" = "-I$root/include -I$root/include/$dir" ] ||
+		[ "$mc" = "-I$root/include/$dir -I$root/include" ] && ok ||
 			bad "$mod Cflags are '$mc'"
 		[ "$(pkg-config --modversion "$mod")" = "$version" ] && ok || bad "$mod version"
 	done
@@ -166,10 +167,12 @@ if command -v pkg-config >/dev/null 2>&1; then
 			 LD_LIBRARY_PATH='$root/lib' '$tmp/compat'"
 	fi
 	if [ -f "$root/lib/pkgconfig/rseqkit-librseq.pc" ]; then
-		printf '#include <rseq/rseq.h>\n#include <rseq/mempool.h>\nint main(void) { return 0; }\n' >"$tmp/librseq.c"
-		check "#include <rseq/rseq.h> through rseqkit-librseq" sh -c \
-			"$cc -Wall -Wextra -o '$tmp/librseq' '$tmp/librseq.c' $(pkg-config --cflags --libs rseqkit-librseq) &&
+		# A librseq program (the example) through the module; nothing is
+		# installed as <includedir>/rseq, which would shadow a librseq.
+		check "a librseq program through rseqkit-librseq" sh -c \
+			"$cc -Wall -Wextra -o '$tmp/librseq' examples/librseq_mempool.c $(pkg-config --cflags --libs rseqkit-librseq) &&
 			 LD_LIBRARY_PATH='$root/lib' '$tmp/librseq'"
+		[ ! -e "$root/include/rseq" ] && ok || bad "something installed as <includedir>/rseq"
 	fi
 
 	# CMake and meson, as the snippets installed with the examples say.
