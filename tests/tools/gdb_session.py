@@ -447,7 +447,10 @@ def plan_threads():
     ok_lines = lines_between(L_first, L_last) | lines_between(L_w0, L_w1)
     run_to("threads-start", "counter_add")
     th = here()["thread"]
-    commits0 = sum("to its commit" in n for n in notes())
+    def ran(ns):   # sections the extension ran: committed, or aborted (migrated)
+        return sum("to its commit" in n or " aborted" in n for n in ns)
+
+    commits0 = ran(notes())
 
     def nexts(tag, n):
         for i in range(n):
@@ -456,7 +459,7 @@ def plan_threads():
 
     if group("next"):
         nexts("next-replay", 10)
-        commits = sum("to its commit" in n for n in notes())
+        commits = ran(notes())
         result("threads-sections-ran", commits > commits0, "%d sections run" % (commits - commits0))
     if group("locking"):
         gdb.execute("set scheduler-locking on")
