@@ -171,9 +171,11 @@ void rseqkit_ifree(void *p)
 		munmap(h, (size_t)h->map_len);
 		return;
 	}
+	uint32_t cls = h->cls;	/* the link below overwrites the header */
+
 	pthread_mutex_lock(&ialloc_lock);
-	((struct ialloc_free *)h)->next = ialloc_lists[h->cls];
-	ialloc_lists[h->cls] = (struct ialloc_free *)h;
+	((struct ialloc_free *)h)->next = ialloc_lists[cls];
+	ialloc_lists[cls] = (struct ialloc_free *)h;
 	pthread_mutex_unlock(&ialloc_lock);
 }
 
