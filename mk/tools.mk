@@ -118,11 +118,23 @@ $(TOOLS_BUILD)/test/cs_prog: tests/tools/cs_prog.c | $(TOOLS_BUILD)/test
 .PHONY: fuzz-inspect tools
 tools: $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check
 
-# New inputs go to $(BUILD)/fuzz-corpus; tests/tools/corpus seeds it.
-fuzz-inspect: $(TOOLS_BUILD)/fuzz-inspect
+# New inputs go to $(BUILD)/fuzz-corpus; tests/tools/corpus and large
+# generated tables (gen_elf: 2000 sections plain, relocated, listed twice)
+# seed it.  -timeout: an input that takes 10 s (a quadratic table walk) is
+# a failure; -max_len 1 MiB lets the generated tables in.
+FUZZ_SEEDS := $(TOOLS_BUILD)/fuzz-seeds
+$(FUZZ_SEEDS)/.done: $(TOOLS_BUILD)/test/gen_elf
+	@mkdir -p $(@D)
+	$(TOOLS_BUILD)/test/gen_elf 2000 $(@D)/plain-2000
+	$(TOOLS_BUILD)/test/gen_elf -r 2000 $(@D)/relocated-2000
+	$(TOOLS_BUILD)/test/gen_elf -d 1000 $(@D)/twice-1000
+	$(TOOLS_BUILD)/test/gen_elf -r 3 $(@D)/relocated-3
+	@touch $@
+fuzz-inspect: $(TOOLS_BUILD)/fuzz-inspect $(FUZZ_SEEDS)/.done
 	@mkdir -p $(BUILD)/fuzz-corpus
-	$(TOOLS_BUILD)/fuzz-inspect -max_len=16384 -max_total_time=$(FUZZ_TIME) \
-		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/tools/corpus
+	$(TOOLS_BUILD)/fuzz-inspect -max_len=1048576 -timeout=10 -rss_limit_mb=2048 \
+		-max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus tests/tools/corpus $(FUZZ_SEEDS)
 
 CHECK_DEPS    += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check \
 		 $(TOOLS_BUILD)/fuzz-replay $(TOOLS_BUILD)/test/cs_prog $(GDB_BINS) \
