@@ -40,6 +40,7 @@ GDB_GEN          := $(BUILD)/gdb
 
 INSTALL_HEADERS  := $(filter-out include/rseqkit/gdb.h,$(INSTALL_HEADERS))
 INSTALL_DATA     += tools/gdb/rseq.py=$(GDB_SCRIPT_FILE) \
+		    tools/lldb/rseq_lldb.py=$(DATADIR)/rseqkit/lldb/rseq_lldb.py \
 		    $(GDB_GEN)/gdb.h=$(INCLUDEDIR)/rseqkit/gdb.h \
 		    $(foreach f,$(GDB_LOADER_FILES),$(GDB_GEN)/loader.py=$(f))
 
@@ -140,7 +141,8 @@ CHECK_DEPS    += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check \
 		 $(TOOLS_BUILD)/fuzz-replay $(TOOLS_BUILD)/test/cs_prog $(GDB_BINS) \
 		 $(TOOLS_BUILD)/test/gen_elf
 CHECK_SCRIPTS += tests/tools/inspect.sh tests/tools/fuzz-replay.sh \
-		 tests/tools/check.sh tests/tools/gdb.sh tests/tools/gdb-autoload.sh
+		 tests/tools/check.sh tests/tools/gdb.sh tests/tools/gdb-autoload.sh \
+		 tests/tools/lldb.sh
 LONG_SCRIPTS  += tests/tools/check-long.sh tests/tools/gdb-long.sh
 INSTALL_BINS  += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check
 
