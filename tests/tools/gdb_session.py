@@ -462,6 +462,8 @@ def plan_threads():
         commits = ran(notes())
         result("threads-sections-ran", commits > commits0, "%d sections run" % (commits - commits0))
     if group("locking"):
+        gdb.execute("set scheduler-locking off")
+        nexts("next-unlocked", 4)
         gdb.execute("set scheduler-locking on")
         nexts("next-locked", 6)
         gdb.execute("set scheduler-locking step")
