@@ -12,10 +12,7 @@ mkdir -p "$LOG"
 BOUND=${GDB_SESSION_BOUND:-30}
 LEVELS=${GDB_LEVELS:-"O0 O2 O3 lto"}
 
-command -v gdb >/dev/null 2>&1 || { echo "SKIP: gdb not installed (apt-get install gdb)"; exit 77; }
-gdb -batch -nx -ex 'python print("py-ok")' 2>/dev/null | grep -q py-ok ||
-	{ echo "SKIP: this gdb has no Python"; exit 77; }
-"$T/count-O2" 2>&1 | grep -q "no rseq" && { echo "SKIP: rseq unavailable here"; exit 77; }
+. tests/tools/gdb-lib.sh
 
 groups_of() {
 	case $1 in
@@ -25,20 +22,7 @@ groups_of() {
 	signal) echo "next handler finish stepi" ;;
 	esac
 }
-src_of() {
-	case $1 in
-	count) echo "$T/count.c" ;;
-	threads) echo examples/percpu_counter_raw.c ;;
-	structs) echo tests/tools/gdb/structs.c ;;
-	signal) echo tests/tools/gdb/signal.c ;;
-	esac
-}
-session() { # LOGNAME PLAN BINARY EXT GROUPS BOUND
-	RSEQ_GDB_PLAN=$2 RSEQ_GDB_SRC=$(src_of "$2") RSEQ_GDB_EXT=$4 \
-	RSEQ_GDB_GROUPS=$5 RSEQ_GDB_BOUND=$6 \
-		timeout -k 10 600 gdb -batch -nx -iex 'set auto-load python-scripts off' \
-		-x tests/tools/gdb_session.py "$3" > "$LOG/$1.log" 2>&1
-}
+session() { gdb_session "$@"; }
 
 pass=0 fail=0 start=$(date +%s)
 printf '%-28s' "command \\ level"

@@ -22,36 +22,14 @@ BOUND=${GDB_SESSION_BOUND:-30}
 PROGS=${GDB_PROGS:-"count threads structs signal"}
 LEVELS=${GDB_LEVELS:-"O0 O2 O3 lto"}
 
-command -v gdb >/dev/null 2>&1 || { echo "SKIP: gdb not installed (apt-get install gdb)"; exit 77; }
-gdb -batch -nx -ex 'python print("py-ok")' 2>/dev/null | grep -q py-ok ||
-	{ echo "SKIP: this gdb has no Python"; exit 77; }
-gdb -batch -nx -ex 'python import gdb; gdb.execute("show suppress-cli-notifications")' \
-	>/dev/null 2>&1 || echo "note: this gdb (before 12) prints the locations of the steps it takes inside a command"
-"$T/count-O2" > "$LOG/probe" 2>&1
-grep -q "no rseq" "$LOG/probe" && { echo "SKIP: rseq unavailable here: $(cat "$LOG/probe")"; exit 77; }
-gdb -batch -nx -ex 'starti' -ex 'kill' "$T/count-O2" > "$LOG/probe" 2>&1 ||
-	{ echo "SKIP: gdb cannot run programs here: $(tail -1 "$LOG/probe")"; exit 77; }
-grep -q "process [0-9]" "$LOG/probe" ||
-	{ echo "SKIP: gdb cannot run programs here: $(tail -1 "$LOG/probe")"; exit 77; }
-
-src_of() {
-	case $1 in
-	count) echo "$T/count.c" ;;
-	threads) echo examples/percpu_counter_raw.c ;;
-	structs) echo tests/tools/gdb/structs.c ;;
-	signal) echo tests/tools/gdb/signal.c ;;
-	esac
-}
+. tests/tools/gdb-lib.sh
 
 pass=0 fail=0
 # session NAME PLAN BINARY EXT [GROUPS] [BOUND]: exit status of the session
 session() {
 	name=$1 plan=$2 bin=$3 ext=$4 groups=${5:-} bound=${6:-$BOUND}
 	start=$(date +%s)
-	RSEQ_GDB_PLAN=$plan RSEQ_GDB_SRC=$(src_of "$plan") RSEQ_GDB_EXT=$ext \
-	RSEQ_GDB_GROUPS=$groups RSEQ_GDB_BOUND=$bound \
-		timeout -k 10 600 gdb -batch -nx -iex 'set auto-load python-scripts off' \
-		-x tests/tools/gdb_session.py "$bin" > "$LOG/$name.log" 2>&1
+	gdb_session "$name" "$plan" "$bin" "$ext" "$groups" "$bound"
 	st=$?
 	secs=$(($(date +%s) - start))
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG/$name.log" | tail -1)

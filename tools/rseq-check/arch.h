@@ -20,15 +20,19 @@ struct rc_arch {
 	unsigned bp_trap_advance;	/* pc - breakpoint address after it traps */
 	unsigned syscall_len;		/* pc - system-call instruction at its stop */
 	long sys_mmap, sys_mprotect, sys_rseq;
-	/* the stopped thread's program counter */
-	int (*get_pc)(pid_t tid, uint64_t *pc);
-	int (*set_pc)(pid_t tid, uint64_t pc);
+	/* the general registers (PTRACE_GETREGSET NT_PRSTATUS): their size
+	 * and where the program counter is in them */
+	size_t regs_size, pc_offset;
 	/* length of the instruction at p (n bytes readable), -1 if unknown */
 	int (*insn_len)(const uint8_t *p, size_t n);
 };
 
 /* Defined by the arch/ file of the host; absent (NULL) elsewhere. */
 extern const struct rc_arch rc_native_arch __attribute__((weak));
+
+/* The stopped thread's program counter (tracee.c, through the above). */
+int rc_get_pc(pid_t tid, uint64_t *pc);
+int rc_set_pc(pid_t tid, uint64_t pc);
 
 /* The x86-64 decoder (arch/x86len.c; also tested on its own). */
 int x86_insn_len(const uint8_t *p, size_t n);

@@ -170,7 +170,7 @@ static enum resume follow_step(struct thr *t)
 	char b1[512];
 	uint64_t pc;
 
-	if (rc_native_arch.get_pc(t->tid, &pc))
+	if (rc_get_pc(t->tid, &pc))
 		return RESUME;
 	if (pc >= c->start && pc < c->end && ++t->follow_steps < FOLLOW_LIMIT)
 		return SINGLESTEP;
@@ -203,7 +203,7 @@ static enum resume at_boundary(struct thr *t, struct pcs *c, size_t b, uint64_t 
 	uint64_t csp = 0;
 
 	disarm_boundary(t->tid, c, b);
-	rc_native_arch.set_pc(t->tid, at);
+	rc_set_pc(t->tid, at);
 	if (!thread_area(t))
 		return follow_start(t, c);
 	int have = read_rseq_cs(t, &csp) == 0;
@@ -243,7 +243,7 @@ static int on_breakpoint(struct thr *t, enum resume *how)
 {
 	uint64_t pc;
 
-	if (!t->p || rc_native_arch.get_pc(t->tid, &pc))
+	if (!t->p || rc_get_pc(t->tid, &pc))
 		return 0;
 	uint64_t at = pc - rc_native_arch.bp_trap_advance;
 	struct pcs *c = cs_at(t->p, at);
@@ -262,7 +262,7 @@ static void check_abort(struct thr *t)
 	uint64_t csp = 1, pc;
 
 	t->expect_abort = -1;
-	if (rc_native_arch.get_pc(t->tid, &pc))
+	if (rc_get_pc(t->tid, &pc))
 		return;
 	read_rseq_cs(t, &csp);
 	if (csp == 0 && !(pc >= c->start && pc < c->end)) {

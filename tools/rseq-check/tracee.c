@@ -2,6 +2,7 @@
 /* tracee.c - reading and writing a traced process, a thread's rseq area. */
 #include "check.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -18,6 +19,34 @@ struct rseq_config {		/* struct ptrace_rseq_configuration */
 
 /* Offset of rseq_cs in struct rseq (the low word on 32-bit targets). */
 #define RSEQ_CS_OFFSET 8
+
+/* The general registers, as the architecture file describes them. */
+static int regs(pid_t tid, int set, uint64_t *pc)
+{
+	uint64_t buf[128];	/* larger than any architecture's NT_PRSTATUS */
+	struct iovec io = { buf, rc_native_arch.regs_size };
+
+	if (rc_native_arch.regs_size > sizeof(buf) ||
+	    rc_native_arch.pc_offset + 8 > rc_native_arch.regs_size ||
+	    ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &io))
+		return -1;
+	if (!set) {
+		memcpy(pc, (char *)buf + rc_native_arch.pc_offset, 8);
+		return 0;
+	}
+	memcpy((char *)buf + rc_native_arch.pc_offset, pc, 8);
+	return (int)ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &io);
+}
+
+int rc_get_pc(pid_t tid, uint64_t *pc)
+{
+	return regs(tid, 0, pc);
+}
+
+int rc_set_pc(pid_t tid, uint64_t pc)
+{
+	return regs(tid, 1, &pc);
+}
 
 int peek(pid_t pid, uint64_t addr, void *dst, size_t n)
 {

@@ -369,8 +369,22 @@ static int asec_cmp_ri(const struct rinspect *ri, size_t a, size_t b)
 	return a < b ? -1 : a > b;
 }
 
-/* Allocated sections with contents, by address (heap sort: qsort has no
- * context argument in C). */
+/* Heap sort of ri->asec[0..n) by address (qsort has no context argument
+ * in C): sift element r down in a heap of n. */
+static void sift_down(struct rinspect *ri, size_t r, size_t n)
+{
+	for (size_t c; (c = 2 * r + 1) < n; r = c) {
+		if (c + 1 < n && asec_cmp_ri(ri, ri->asec[c], ri->asec[c + 1]) < 0)
+			c++;
+		if (asec_cmp_ri(ri, ri->asec[r], ri->asec[c]) >= 0)
+			break;
+		size_t t = ri->asec[r];
+		ri->asec[r] = ri->asec[c];
+		ri->asec[c] = t;
+	}
+}
+
+/* Allocated sections with contents, by address. */
 static void index_sections(struct rinspect *ri)
 {
 	size_t n = 0;
@@ -381,24 +395,13 @@ static void index_sections(struct rinspect *ri)
 	for (size_t i = 1; i < ri->nsec; i++)
 		if ((ri->sec[i].flags & SHF_ALLOC) && ri->sec[i].type != SHT_NOBITS)
 			ri->asec[n++] = i;
-	for (size_t k = n / 2; k-- > 0;) {		/* heapify */
-		for (size_t r = k, c; (c = 2 * r + 1) < n; r = c) {
-			if (c + 1 < n && asec_cmp_ri(ri, ri->asec[c], ri->asec[c + 1]) < 0)
-				c++;
-			if (asec_cmp_ri(ri, ri->asec[r], ri->asec[c]) >= 0)
-				break;
-			size_t t = ri->asec[r]; ri->asec[r] = ri->asec[c]; ri->asec[c] = t;
-		}
-	}
+	for (size_t k = n / 2; k-- > 0;)
+		sift_down(ri, k, n);
 	for (size_t end = n; end-- > 1;) {
-		size_t t = ri->asec[0]; ri->asec[0] = ri->asec[end]; ri->asec[end] = t;
-		for (size_t r = 0, c; (c = 2 * r + 1) < end; r = c) {
-			if (c + 1 < end && asec_cmp_ri(ri, ri->asec[c], ri->asec[c + 1]) < 0)
-				c++;
-			if (asec_cmp_ri(ri, ri->asec[r], ri->asec[c]) >= 0)
-				break;
-			t = ri->asec[r]; ri->asec[r] = ri->asec[c]; ri->asec[c] = t;
-		}
+		size_t t = ri->asec[0];
+		ri->asec[0] = ri->asec[end];
+		ri->asec[end] = t;
+		sift_down(ri, 0, end);
 	}
 	ri->nasec = n;
 }

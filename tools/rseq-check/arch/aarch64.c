@@ -8,35 +8,9 @@
 #include "../arch.h"
 
 #include <elf.h>
-#include <sys/ptrace.h>
+#include <stddef.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/user.h>
-
-static int get_regs(pid_t tid, struct user_regs_struct *r)
-{
-	struct iovec io = { r, sizeof(*r) };
-	return (int)ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &io);
-}
-
-static int get_pc(pid_t tid, uint64_t *pc)
-{
-	struct user_regs_struct r;
-	if (get_regs(tid, &r))
-		return -1;
-	*pc = r.pc;
-	return 0;
-}
-
-static int set_pc(pid_t tid, uint64_t pc)
-{
-	struct user_regs_struct r;
-	struct iovec io = { &r, sizeof(r) };
-	if (get_regs(tid, &r))
-		return -1;
-	r.pc = pc;
-	return (int)ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &io);
-}
 
 static int insn_len(const uint8_t *p, size_t n)
 {
@@ -54,8 +28,8 @@ const struct rc_arch rc_native_arch = {
 	.sys_mmap = SYS_mmap,
 	.sys_mprotect = SYS_mprotect,
 	.sys_rseq = SYS_rseq,
-	.get_pc = get_pc,
-	.set_pc = set_pc,
+	.regs_size = sizeof(struct user_regs_struct),
+	.pc_offset = offsetof(struct user_regs_struct, pc),
 	.insn_len = insn_len,
 };
 #endif
