@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/tools.mk - rseq-inspect, rseq-check, the gdb extension and their tests.
 #
 #   build/tools/rseq-inspect     list/validate the rseq tables of ELF files
@@ -45,11 +46,10 @@ INSTALL_DATA     += tools/gdb/rseq.py=$(GDB_SCRIPT_FILE) \
 		    $(foreach f,$(GDB_LOADER_FILES),$(GDB_GEN)/loader.py=$(f))
 
 # What the generated files depend on: rewritten only when it changes.
-$(GDB_GEN)/.config: rseqkit-tools-force
+$(GDB_GEN)/.config: FORCE
 	@mkdir -p $(@D)
 	@[ "$$(cat $@ 2>/dev/null)" = "$(GDB_ENTRY) $(GDB_SCRIPT_FILE)" ] || \
 		echo "$(GDB_ENTRY) $(GDB_SCRIPT_FILE)" > $@
-.PHONY: rseqkit-tools-force
 $(GDB_GEN)/gdb.h: include/rseqkit/gdb.h $(GDB_GEN)/.config
 	sed 's|^#define RSEQKIT_GDB_SCRIPT .*|#define RSEQKIT_GDB_SCRIPT "$(GDB_ENTRY)"|' $< > $@
 $(GDB_GEN)/loader.py: $(GDB_GEN)/.config

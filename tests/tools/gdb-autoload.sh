@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/gdb-autoload.sh - `make install` puts the gdb extension in
 # place and gdb loads it by itself, with no `source`: for a program linked
 # with librseqkit.so, a static one, one built with the selftests-style

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/gdb-kselftest.sh BINARY - steps the kernel's rseq selftest
 # basic_percpu_ops_test (built with its own rseq.h, or against rseqkit's)
 # in gdb with tools/gdb/rseq.py, as tests/tools/gdb.sh does rseqkit's own

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/tools/gdb-lib.sh - sourced by tests/tools/gdb.sh and gdb-long.sh:
 # the skip checks, the programs' sources, one batch gdb session.
 # Needs T (the programs' folder) and LOG (the logs' folder).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/gdb-long.sh - the whole command x program x level matrix of
 # the gdb stepping tests (make check-long): every command group of every
 # program at -O0, -O2, -O3 and -O2 -flto, each in a session of its own

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/gdb.sh - gdb driven as a user drives it, through programs with
 # rseq critical sections, with tools/gdb/rseq.py: one batch session per
 # program and optimization level (-O0, -O2, -O3, -O2 -flto), each running

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/inspect.sh - rseq-inspect on fixtures: x86-64 PIE, non-PIE,
 # shared object, stripped, relocatable object, i386 (when -m32 links), the
 # committed cross-architecture fixtures (ELF32/ELF64, both byte orders),

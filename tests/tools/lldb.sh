@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/lldb.sh - lldb driven as a user drives it, with
 # tools/lldb/rseq_lldb.py: the README's count.c, percpu_counter_raw (4
 # threads) and every per-CPU structure at -O0, -O2, -O3 and -O2 -flto

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/vm-hook.sh - what the tools add to a cell of the VM matrix
 # (tests/vm/check-vm.sh runs every tests/*/vm-hook.sh with ARCH, STAGE, CC,
 # BUILD and ROOT in the environment): on the architectures rseq-check
