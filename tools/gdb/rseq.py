@@ -1123,6 +1123,16 @@ _HOOKED = ("step", "next", "stepi", "nexti", "until", "advance", "finish", "cont
 
 
 def _install_hooks():
+    # redefining a hook asks for confirmation: not when reloading
+    confirm = gdb.parameter("confirm")
+    gdb.execute("set confirm off", to_string=True)
+    try:
+        _define_hooks()
+    finally:
+        gdb.execute("set confirm %s" % ("on" if confirm else "off"), to_string=True)
+
+
+def _define_hooks():
     for cmd in _HOOKED:
         gdb.execute("define hook-%s\npython rseq_gdb_hook('pre', '%s')\nend" % (cmd, cmd),
                     to_string=True)
