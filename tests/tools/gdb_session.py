@@ -342,6 +342,14 @@ def inside_breakpoint(name, total, rounds=3):
     cmd("continue")
     h = here()
     result(name + "-stop", h["pc"] == addr, fmt(h))
+    # a function called from there leaves the section armed (the kernel
+    # would have cleared rseq_cs for the call: the rest of the section
+    # would then run unprotected)
+    if gdb.lookup_global_symbol("rseq_available") or gdb.parse_and_eval("&rseqkit_available"):
+        cmd("print (int)rseqkit_available()")
+        st = gdb.rseqkit.thread_state()
+        result(name + "-call", st.get("rseq_cs") == cs.desc,
+               "rseq_cs 0x%x after a call, descriptor 0x%x" % (st.get("rseq_cs") or 0, cs.desc))
     result(name + "-note", any("stopped inside critical section" in n for n in notes()),
            "; ".join(notes()[-2:]))
     for i in range(rounds):

@@ -1163,6 +1163,31 @@ def _on_stop(ev):
               % (cs.name(), cs.start, cs.end))
 
 
+_call_saved = []
+
+
+def _on_call(ev):
+    """A function called by the user (print f(), call f()) while the
+    thread is stopped inside a section: the kernel sees the thread outside
+    the section for the call and clears rseq_cs, so after the call the
+    rest of the section would run unprotected.  rseq_cs is put back: the
+    kernel then aborts the section when the thread resumes, as it must."""
+    try:
+        if isinstance(ev, gdb.InferiorCallPreEvent):
+            del _call_saved[:]
+            if not _STATE["enabled"] or _tables.at(_pc()) is None:
+                return
+            st = thread_state()
+            if st.get("rseq_cs"):
+                _call_saved.append((st["area"], st["rseq_cs"]))
+        elif isinstance(ev, gdb.InferiorCallPostEvent) and _call_saved:
+            area, cs = _call_saved.pop()
+            fmt = _endian() + ("I" if _ptr_size() == 4 else "Q")
+            gdb.selected_inferior().write_memory(area + 8, struct.pack(fmt, cs))
+    except (gdb.error, RuntimeError, gdb.MemoryError):
+        pass
+
+
 def _on_exit(_ev):
     _engine.exited = True
     _tables.invalidate()
@@ -1286,6 +1311,7 @@ def _register():
                 (gdb.events.new_objfile, _tables.invalidate),
                 (gdb.events.clear_objfiles, _tables.invalidate),
                 (gdb.events.exited, _on_exit),
+                (gdb.events.inferior_call, _on_call),
                 (gdb.events.before_prompt, _on_prompt)]
     for registry, fn in handlers:
         registry.connect(fn)
