@@ -160,6 +160,7 @@ static size_t usable(const struct ialloc_hdr *h)
 void rseqkit_ifree(void *p)
 {
 	struct ialloc_hdr *h;
+	uint32_t cls;
 
 	if (!p)
 		return;
@@ -171,8 +172,9 @@ void rseqkit_ifree(void *p)
 		munmap(h, (size_t)h->map_len);
 		return;
 	}
-	uint32_t cls = h->cls;	/* the link below overwrites the header */
-
+	cls = h->cls;	/* the link below overwrites the header */
+	if (cls >= IALLOC_CLASSES)
+		return;		/* a corrupted header: leak rather than corrupt */
 	pthread_mutex_lock(&ialloc_lock);
 	((struct ialloc_free *)h)->next = ialloc_lists[cls];
 	ialloc_lists[cls] = (struct ialloc_free *)h;
