@@ -108,6 +108,11 @@ $(GDB_TEST)/$(1)-$(2): $(GDB_SRC_$(1)) $(HEADERS) $(LIB_A) | $(GDB_TEST)
 	$$(CC) $(GDB_FLAGS_$(2)) -g -Wall -Wextra -Iinclude -o $$@ $(GDB_SRC_$(1)) $(LIB_A) -pthread
 endef
 $(foreach p,$(GDB_PROGS),$(foreach l,$(GDB_LEVELS),$(eval $(call gdb_prog_rule,$(p),$(l)))))
+# The structures through librseqkit.so: stepping in a shared library.
+$(GDB_TEST)/structs-so: $(GDB_SRC_structs) $(HEADERS) $(BUILD)/librseqkit.so | $(GDB_TEST)
+	$(CC) -O2 -g -Wall -Wextra -Iinclude -o $@ $(GDB_SRC_structs) -L$(BUILD) \
+		-Wl,-rpath,$(abspath $(BUILD)) -lrseqkit -pthread
+GDB_BINS        += $(GDB_TEST)/structs-so
 
 # Test programs of the tools (not linked with librseqkit).
 $(TOOLS_BUILD)/test/gen_elf: tests/tools/gen_elf.c | $(TOOLS_BUILD)/test

@@ -8,7 +8,8 @@
 # for the line, function and counter it reaches (tests/tools/gdb_session.py).
 # Programs: the README's count.c, examples/percpu_counter_raw (4 threads,
 # with and without scheduler-locking), every per-CPU structure with a step
-# into library code, sections in a signal handler.
+# into library code (also through librseqkit.so), sections in a signal
+# handler.
 # Then a control run without the extension, which must hang (the README's
 # count.c at -O2, `next` over the inlined increment: the issue this fixes).
 #
@@ -50,6 +51,14 @@ for prog in $PROGS; do
 		fi
 	done
 done
+
+# The structures through librseqkit.so (sections in a shared library).
+if [ -x "$T/structs-so" ]; then
+	if session structs-so structs "$T/structs-so" "$EXT"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: structs-so"
+		grep -E '^RESULT .* FAIL|session stopped' "$LOG/structs-so.log" | head -5 | sed 's/^/    /'
+	fi
+fi
 
 # The control: without the extension the README's example hangs in `next`.
 if session control-count-O2 count "$T/count-O2" "" next 5; then
