@@ -345,17 +345,27 @@ void mlc_cache_fork_child(void)
  */
 int mlc_cache_init(void)
 {
-	struct rseq_mempool_attr a = { 0 };
+	struct rseq_mempool_attr *a;
 	size_t item = sizeof(struct rseq_percpu_buffer_slot) + MLC_MAX_CAP * sizeof(void *);
 	size_t stride;
 
 	rseq_percpu_init();
 	mlc.rseq_mode = rseq_percpu_rseq_ok;
 	item = (item + 63) & ~(size_t)63;
-	stride = (item * MLC_NCLASS + mlc.sys_page - 1) & ~(mlc.sys_page - 1);
-	a.stride = stride;
-	a.index = RSEQ_MEMPOOL_INDEX_CPU;
-	mlc.pool = rseq_mempool_create("rseqkit-malloc", item, &a);
+	/* one CPU's buffers of every class in one pool stride (a power of two) */
+	stride = mlc.sys_page;
+	while (stride < item * MLC_NCLASS)
+		stride <<= 1;
+	a = rseq_mempool_attr_create();
+	if (!a)
+		return -1;
+	if (rseq_mempool_attr_set_percpu(a, stride, 0) ||
+	    rseq_mempool_attr_set_populate_policy(a, RSEQ_MEMPOOL_POPULATE_COW_ZERO)) {
+		rseq_mempool_attr_destroy(a);
+		return -1;
+	}
+	mlc.pool = rseq_mempool_create("rseqkit-malloc", item, a);
+	rseq_mempool_attr_destroy(a);
 	if (!mlc.pool)
 		return -1;
 	mlc.nr_cpus = rseq_mempool_nr_cpus(mlc.pool);
