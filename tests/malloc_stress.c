@@ -315,7 +315,7 @@ static void test_interface(void)
 	errno = 0;
 	CHECK(calloc(SIZE_MAX / 2, 3) == NULL && errno == ENOMEM);
 	errno = 0;
-	CHECK(calloc((size_t)1 << 40, (size_t)1 << 40) == NULL && errno == ENOMEM);
+	CHECK(calloc(SIZE_MAX / 2 + 2, 2) == NULL && errno == ENOMEM);
 	p = malloc(10);
 	errno = 0;
 	CHECK(reallocarray(p, SIZE_MAX / 2, 3) == NULL && errno == ENOMEM);
