@@ -36,12 +36,15 @@
 #define IALLOC_CLASSES		(IALLOC_MAX_SHIFT - IALLOC_MIN_SHIFT + 1)
 #define IALLOC_CHUNK		(64u * 1024)
 #define IALLOC_LARGE		0xffffffffu	/* header class of a mapping */
+#define IALLOC_ALIGNED		0xfffffffeu	/* header before an aligned pointer */
 
 struct ialloc_hdr {
 	uint32_t cls;		/* class index, or IALLOC_LARGE */
 	uint32_t magic;
-	uint64_t map_len;	/* IALLOC_LARGE: length of the mapping (16
-				   bytes of header on 32-bit targets too) */
+	uint64_t map_len;	/* IALLOC_LARGE: length of the mapping;
+				   IALLOC_ALIGNED: distance back to the
+				   block (16 bytes of header on 32-bit
+				   targets too) */
 };
 
 struct ialloc_free {
@@ -163,6 +166,33 @@ void *rseqkit_ialloc(size_t size)
 	return (char *)h + IALLOC_HDR;
 }
 
+/*
+ * 'size' bytes aligned on 'align' (a power of two up to 4096): a block
+ * with room to move the pointer forward, and a second header just before
+ * the aligned pointer that leads rseqkit_ifree() back to the block.
+ */
+void *rseqkit_ialloc_aligned(size_t align, size_t size)
+{
+	char *raw, *p;
+	struct ialloc_hdr *h;
+
+	if (align <= IALLOC_HDR)
+		return rseqkit_ialloc(size);
+	if ((align & (align - 1)) || align > 4096 || size > SIZE_MAX - 2 * align) {
+		errno = EINVAL;
+		return NULL;
+	}
+	raw = rseqkit_ialloc(size + align);
+	if (!raw)
+		return NULL;
+	p = (char *)(((uintptr_t)raw + IALLOC_HDR + align - 1) & ~(uintptr_t)(align - 1));
+	h = (struct ialloc_hdr *)(p - IALLOC_HDR);
+	h->cls = IALLOC_ALIGNED;
+	h->magic = IALLOC_MAGIC;
+	h->map_len = (uint64_t)(p - raw);
+	return p;
+}
+
 void *rseqkit_icalloc(size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size) {
@@ -177,6 +207,7 @@ static struct ialloc_hdr *hdr_of(void *p)
 	return (struct ialloc_hdr *)((char *)p - IALLOC_HDR);
 }
 
+/* (Aligned pointers are never passed to rseqkit_irealloc().) */
 static size_t usable(const struct ialloc_hdr *h)
 {
 	if (h->cls == IALLOC_LARGE)
@@ -195,6 +226,10 @@ void rseqkit_ifree(void *p)
 	if (h->magic != IALLOC_MAGIC)
 		return;		/* not ours: leak rather than corrupt */
 	h->magic = 0;
+	if (h->cls == IALLOC_ALIGNED) {
+		rseqkit_ifree((char *)p - (size_t)h->map_len);
+		return;
+	}
 	if (h->cls == IALLOC_LARGE) {
 		munmap(h, (size_t)h->map_len);
 		return;

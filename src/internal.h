@@ -53,6 +53,8 @@ RSEQKIT_HIDDEN int rseqkit_sys_rseq(void *area, uint32_t len, int flags,
  */
 RSEQKIT_HIDDEN void *rseqkit_ialloc(size_t size);
 RSEQKIT_HIDDEN void *rseqkit_icalloc(size_t n, size_t size);
+/* Zeroed, aligned on 'align' (a power of two <= 4096); not for irealloc. */
+RSEQKIT_HIDDEN void *rseqkit_ialloc_aligned(size_t align, size_t size);
 RSEQKIT_HIDDEN void *rseqkit_irealloc(void *p, size_t size);
 RSEQKIT_HIDDEN void rseqkit_ifree(void *p);
 RSEQKIT_HIDDEN void rseqkit_ialloc_fork_prepare(void);

@@ -266,7 +266,7 @@ static void priv_free(struct rb_priv *p)
 
 static struct rb_priv *priv_alloc(void)
 {
-	struct rb_priv *p = rseqkit_icalloc(1, sizeof(*p));
+	struct rb_priv *p = rseqkit_ialloc_aligned(_Alignof(struct rb_priv), sizeof(*p));
 
 	if (!p)
 		return NULL;

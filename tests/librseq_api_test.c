@@ -249,7 +249,10 @@ static void test_ops_threads(void)
 	int n = rseq_get_max_nr_cpus();
 	intptr_t sum = 0, nodes = 0;
 
-	slots = (struct pcpu_slot *)calloc((size_t)n, sizeof(*slots));
+	slots = (struct pcpu_slot *)aligned_alloc(__alignof__(struct pcpu_slot),
+						  (size_t)n * sizeof(*slots));
+	if (slots)
+		memset(slots, 0, (size_t)n * sizeof(*slots));
 	for (long i = 0; i < OPS_THREADS; i++)
 		pthread_create(&t[i], NULL, ops_thread, (void *)(intptr_t)i);
 	for (int i = 0; i < OPS_THREADS; i++)

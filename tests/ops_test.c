@@ -104,14 +104,20 @@ static void test_offset_deref(enum rseq_percpu_mode mode)
 static void test_refused(enum rseq_mo mo, enum rseq_percpu_mode mode)
 {
 	volatile enum rseq_mo runtime_mo = mo;
-	volatile enum rseq_percpu_mode bad_mode = (enum rseq_percpu_mode)7;
 	intptr_t v = 5;
 
 	CHECK_EQ(rseq_cmpeqv_storev(runtime_mo, mode, &v, 5, 6, cur_index(mode)), -EINVAL);
 	CHECK_EQ(v, 5);
-	CHECK_EQ(rseq_cmpeqv_storev(RSEQ_MO_RELAXED, bad_mode, &v, 5, 6, cur_index(mode)),
-		 -EINVAL);
-	CHECK_EQ(v, 5);
+#ifndef __cplusplus
+	/* (In C++ a value outside the enumerators' range is itself undefined.) */
+	{
+		volatile enum rseq_percpu_mode bad_mode = (enum rseq_percpu_mode)7;
+
+		CHECK_EQ(rseq_cmpeqv_storev(RSEQ_MO_RELAXED, bad_mode, &v, 5, 6,
+					    cur_index(mode)), -EINVAL);
+		CHECK_EQ(v, 5);
+	}
+#endif
 }
 
 /* The two operations with a release variant, in order mo. */

@@ -250,6 +250,7 @@ int main(int argc, char **argv)
 	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < nt; i++)
 		pthread_join(tids[i], NULL);
+	free(tids);
 	verify_parent();
 	printf("%s mode: %d forks while %d threads used every structure; %d children failed\n",
 	       ok ? "rseq" : "atomic", forks, nt, failed);

@@ -450,6 +450,7 @@ static void check_lock(void)
 	CHECK_EQ(holder_errors, 0);
 	printf("lock: %ld increments (%lu remote)\n", sum, lock_remote_ops);
 	rseq_percpu_lock_destroy(lck);
+	free(lock_data);
 }
 
 static void check_stack(void)
@@ -566,6 +567,10 @@ int main(int argc, char **argv)
 		checks[i]();
 	memset(&off, 0, sizeof(off));
 	setitimer(ITIMER_REAL, &off, NULL);
+	free(tids);
+	free(nodes);
+	free(seen);
+	free(popped);
 	if (ok && argc == 1 && !test_failed)
 		printf("%lu passed so far; again in atomic mode\n", test_passed);
 	rerun_in_atomic_mode(argc, argv, ok);

@@ -206,6 +206,10 @@ static int child_main(int memfd, int efd, int ctl_in, int ctl_out, int nw, uint3
 	for (int w = 0; w < nw; w++)
 		if (write_full(ctl_out, c.seen[w], per))
 			return 2;
+	for (int w = 0; w < nw; w++) {
+		free(c.seen[w]);
+		free(c.last[w]);
+	}
 	rseq_ringbuf_destroy(c.view);
 	return 0;
 }

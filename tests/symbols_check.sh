@@ -72,8 +72,9 @@ done
 
 # (e) Declarations at file scope of the public headers, preprocessed: a
 # function or variable declaration must carry __asm__("rseqkit_...").
-# Not needed: static inline functions, typedefs, and the never-defined
-# rseq_unsupported_argument() (a build error when it survives).
+# Not needed: static inline functions, typedefs, the never-defined
+# rseq_unsupported_argument() (a build error when it survives), and
+# top-level assembler statements (rseqkit/gdb.h's section entry).
 printf '#include <rseqkit/%s>\n' rseq.h abi.h version.h pool.h percpu/percpu.h > "$tmp/all.c"
 for h in $(cd include && find rseqkit -name '*.h' ! -path '*/arch/*' ! -path '*/selftests/*' ! -path '*/librseq/*'); do
 	printf '#include <%s>\n' "$h" >> "$tmp/all.c"
@@ -99,6 +100,7 @@ awk '
 	grep -v -e '^static' -e '^typedef' -e '^enum' -e '^struct [A-Za-z0-9_]*[[:space:]]*$' \
 		-e '^union' -e '^$' -e '__asm__[[:space:]]*("rseqkit_' -e 'rseq_unsupported_argument' \
 		-e '^extern "C"' -e '^__attribute__' -e '^__extension__ _Static_assert' \
+		-e '^__asm__[[:space:]]*("\.' \
 		> "$tmp/unlabelled"
 while IFS= read -r d; do
 	case "$d" in *"("*|extern*) bad "(e) a public declaration without a label: $d" ;; esac

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <assert.h>
 #include "abi.h"
+#include "gdb.h"		/* gdb loads rseqkit's extension by itself */
 
 #ifdef __cplusplus
 extern "C" {
