@@ -918,14 +918,8 @@ static int parse_options(int argc, char **argv, int *status)
 /* Every handler counts its signal (SIGRTMIN: queued, none coalesce). */
 static void install_handlers(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sig_handler;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGRTMIN, &sa, NULL);
+	test_on_signal(SIGUSR1, sig_handler);
+	test_on_signal(SIGRTMIN, sig_handler);
 }
 
 int main(int argc, char **argv)

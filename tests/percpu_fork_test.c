@@ -230,7 +230,6 @@ int main(int argc, char **argv)
 		pthread_create(&tids[i], NULL, hammer, (void *)i);
 	for (int f = 0; f < forks; f++) {
 		pid_t pid;
-		int st;
 
 		usleep(rnd(&seed) % 3000);
 		pid = fork();
@@ -239,13 +238,8 @@ int main(int argc, char **argv)
 		CHECK(pid > 0);
 		if (pid < 0)
 			break;
-		CHECK(waitpid(pid, &st, 0) == pid);
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		if (!test_check_child(pid, "fork", f))
 			failed++;
-			CHECK_MSG(0, "fork %d: the child %s %d", f,
-				  WIFEXITED(st) ? "exited with" : "was killed by signal",
-				  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		}
 	}
 	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < nt; i++)

@@ -303,7 +303,6 @@ static void verify_all(void)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa;
 	pthread_t snd, wd;
 	unsigned int seed = 1;
 	unsigned long done_rounds = 0;
@@ -317,10 +316,7 @@ int main(int argc, char **argv)
 	fifo_seen = (unsigned char *)calloc((size_t)fifo_max_id, 1);
 	fifo_unused = (unsigned char *)calloc((size_t)fifo_max_id, 1);
 	create_all();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGUSR1, &sa, NULL);
+	test_on_signal(SIGUSR1, on_signal);
 	pthread_create(&wd, NULL, watchdog, NULL);
 	pthread_create(&snd, NULL, sender, NULL);
 	/*

@@ -529,7 +529,6 @@ static void (*const checks[])(void) = {
 
 static void setup(int ok)
 {
-	struct sigaction sa;
 	struct itimerval it = { { 0, 300 }, { 0, 300 } };
 	int valgrind = !strcmp(test_mode(), "valgrind");
 
@@ -544,11 +543,8 @@ static void setup(int ok)
 	popped = (unsigned char *)calloc((size_t)nt * iters, 1);
 	for (int i = 0; i < nt * K; i++)
 		nodes[i].id = i;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGALRM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+	test_on_signal(SIGALRM, on_signal);
+	test_on_signal(SIGUSR1, on_signal);
 	setitimer(ITIMER_REAL, &it, NULL);
 	inject_yield = 1;
 	inject_loops[3] = 50;
