@@ -54,11 +54,13 @@ HEADERS   := $(shell find include -name '*.h')
 #   LONG_SCRIPTS  scripts run by 'make check-long'
 #   BENCH_DEPS    extra things 'make bench' must build first
 #   INSTALL_*     what 'make install' copies (see "Installation" below)
+#   CXX_TWINS     tests/<name>.c also built as C++, run as <name>_cxx (mk/core.mk)
 TESTS         :=
 CHECK_SCRIPTS :=
 CHECK_DEPS    :=
 LONG_SCRIPTS  :=
 BENCH_DEPS    :=
+CXX_TWINS     :=
 
 # Installation.  'make install' copies exactly what these lists name, and
 # 'make uninstall' removes exactly that (and the directories it emptied),
@@ -126,6 +128,8 @@ $(BUILD)/examples/%: examples/%.c $(HEADERS) $(LIB_A) | $(BUILD)/examples
 examples: $(EXAMPLES)
 
 -include $(sort $(wildcard mk/*.mk))
+# The C++ twins, when a C++ compiler for this target is installed.
+TESTS += $(if $(shell command -v $(CXX) 2>/dev/null),$(addsuffix _cxx,$(CXX_TWINS)))
 
 TEST_BINS := $(addprefix $(BUILD)/tests/,$(TESTS))
 tests: $(TEST_BINS)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/check-quick.sh - 'make check' smoke test of the benchmarks: every
 # program of BENCH_PROGS (listed in $BUILD/bench/progs.list by
 # 'make bench-progs') runs in quick mode; each must exit 0 (every

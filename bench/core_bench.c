@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 #include <rseqkit/rseq.h>
 #include "harness.h"
+#include "increment.h"
 
 #define PAD	BENCH_CACHELINE
 
@@ -46,15 +47,6 @@ static int verify_failed;	/* set by thread_fini checks */
 		fputc('\n', stderr);					\
 		__atomic_store_n(&verify_failed, 1, __ATOMIC_RELAXED);	\
 	} while (0)
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__asm__ __volatile__ ("pause" ::: "memory");
-#else
-	__asm__ __volatile__ ("" ::: "memory");
-#endif
-}
 
 /* ------------------------------------------------------------------ */
 /* cpu-read                                                            */
@@ -124,102 +116,6 @@ static struct bench_case read_cases[] = {
 
 /* ------------------------------------------------------------------ */
 /* increment                                                           */
-
-struct slot {
-	intptr_t v;
-} __attribute__((aligned(PAD)));
-
-static struct slot *slots;	/* per CPU, or per thread for the baseline */
-static struct slot shared_counter;
-static int nslots;
-
-static int inc_setup(struct bench_case *c, int T)
-{
-	(void)c;
-	nslots = max_cpus > T ? max_cpus : T;
-	free(slots);
-	slots = bench_alloc(sizeof(struct slot) * (size_t)nslots);
-	shared_counter.v = 0;
-	return 0;
-}
-
-static int inc_verify(struct bench_case *c, int T, uint64_t total)
-{
-	intptr_t sum = shared_counter.v;
-
-	(void)T;
-	for (int i = 0; i < nslots; i++)
-		sum += slots[i].v;
-	if ((uint64_t)sum != total) {
-		fprintf(stderr, "verify: %s: counters sum to %lld, %llu increments done\n",
-			c->name, (long long)sum, (unsigned long long)total);
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * The baseline: the add is a load and a store of memory every iteration;
- * the compiler barrier keeps it from being hoisted or merged (the rseq
- * operation is an asm statement with a "memory" clobber: the same rule).
- */
-static uint64_t inc_plain(struct bench_thread *t, uint64_t n)
-{
-	struct slot *s = &slots[t->id];
-
-	for (uint64_t i = 0; i < n; i++) {
-		s->v++;
-		bench_clobber();
-	}
-	return n;
-}
-
-/*
- * The array pointer is copied to a local (a register), as real code does:
- * the global would be reloaded after every operation's "memory" clobber.
- * The plain add computes its slot once, outside the loop, likewise.
- */
-static uint64_t inc_rseq(struct bench_thread *t, uint64_t n)
-{
-	struct slot *s = slots;
-
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		for (;;) {
-			int cpu = (int)rseq_cpu_start();
-
-			if (rseq_likely(!rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-						   &s[cpu].v, 1, cpu)))
-				break;
-		}
-		bench_clobber();
-	}
-	return n;
-}
-
-static uint64_t inc_shared_atomic(struct bench_thread *t, uint64_t n)
-{
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		__atomic_fetch_add(&shared_counter.v, 1, __ATOMIC_RELAXED);
-		bench_clobber();
-	}
-	return n;
-}
-
-static uint64_t inc_percpu_atomic(struct bench_thread *t, uint64_t n)
-{
-	struct slot *s = slots;
-
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		int cpu = sched_getcpu();
-
-		__atomic_fetch_add(&s[cpu].v, 1, __ATOMIC_RELAXED);
-		bench_clobber();
-	}
-	return n;
-}
 
 static struct bench_case inc_cases[] = {
 	{ .name = "per-thread plain add", .body = inc_plain,
@@ -296,7 +192,7 @@ static inline int pcpu_lock(void)
 			return cpu;
 		}
 		if (ret > 0) {
-			cpu_relax();
+			rseq_cpu_relax();
 			if (++spins >= 128) {
 				sched_yield();
 				spins = 0;

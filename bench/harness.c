@@ -110,14 +110,11 @@ static int env_int(const char *name, int def)
 	return v && *v ? atoi(v) : def;
 }
 
-int bench_init(struct bench_opts *o, int argc, char **argv)
+/* Step 1: the environment's settings (the options override them). */
+static int init_from_env(struct bench_opts *o, int *oversub)
 {
 	const char *s;
-	cpu_set_t set;
-	int oversub, opt;
 
-	memset(o, 0, sizeof(*o));
-	o->program = argv[0];
 	o->quick = env_int("BENCH_QUICK", 0);
 	o->runs = env_int("BENCH_RUNS", 5);
 	o->duration_ms = env_int("BENCH_DURATION_MS", 150);
@@ -126,7 +123,7 @@ int bench_init(struct bench_opts *o, int argc, char **argv)
 	o->pin = env_int("BENCH_PIN", 1);
 	s = getenv("BENCH_CLOCK");
 	o->wall = s && !strcmp(s, "wall");
-	oversub = env_int("BENCH_OVERSUB", 0);
+	*oversub = env_int("BENCH_OVERSUB", 0);
 	o->csv = getenv("BENCH_CSV");
 	if (!o->csv)
 		o->csv = "build/bench/results.csv";
@@ -136,6 +133,13 @@ int bench_init(struct bench_opts *o, int argc, char **argv)
 		fprintf(stderr, "bench: bad BENCH_THREADS '%s'\n", s);
 		return -1;
 	}
+	return 0;
+}
+
+/* Step 2: the command line. */
+static int init_from_args(struct bench_opts *o, int argc, char **argv, int *oversub)
+{
+	int opt;
 
 	while ((opt = getopt(argc, argv, "qr:d:i:t:OPWo:f:h")) != -1) {
 		switch (opt) {
@@ -149,7 +153,7 @@ int bench_init(struct bench_opts *o, int argc, char **argv)
 				return -1;
 			}
 			break;
-		case 'O': oversub = 1; break;
+		case 'O': *oversub = 1; break;
 		case 'P': o->pin = 0; break;
 		case 'W': o->wall = 1; break;
 		case 'o': o->csv = optarg; break;
@@ -157,72 +161,81 @@ int bench_init(struct bench_opts *o, int argc, char **argv)
 		default: usage(argv[0]); return -1;
 		}
 	}
+	return 0;
+}
+
+/* Step 3: the CPUs of the affinity mask, limits, the thread counts. */
+static void init_threads(struct bench_opts *o, int oversub)
+{
+	cpu_set_t set;
+
 	if (o->runs < 1)
 		o->runs = 1;
 	if (o->runs > MAX_RUNS)
 		o->runs = MAX_RUNS;
 	if (o->duration_ms <= 0)
 		o->duration_ms = 150;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		for (int i = 0; i < CPU_SETSIZE && o->ncpus < 1024; i++)
 			if (CPU_ISSET(i, &set))
 				o->cpus[o->ncpus++] = i;
-	}
 	if (o->ncpus == 0) {
 		o->ncpus = 1;
 		o->cpus[0] = 0;
 		o->pin = 0;
 	}
-
 	if (o->quick) {
 		o->runs = 1;
 		o->duration_ms = 5;
 		if (o->iters > 100000)
 			o->iters = 100000;
 	}
-	if (!o->nthreads_list) {
-		if (o->quick) {
-			o->threads[o->nthreads_list++] = 1;
-			if (o->ncpus > 1)
-				o->threads[o->nthreads_list++] = o->ncpus;
-		} else {
-			for (int t = 1; t <= o->ncpus &&
-			     o->nthreads_list < BENCH_MAX_THREADS_LIST - 1; t++)
-				o->threads[o->nthreads_list++] = t;
-		}
-		if (oversub)
-			o->threads[o->nthreads_list++] = 2 * o->ncpus;
+	if (o->nthreads_list)
+		return;
+	if (o->quick) {
+		o->threads[o->nthreads_list++] = 1;
+		if (o->ncpus > 1)
+			o->threads[o->nthreads_list++] = o->ncpus;
+	} else {
+		for (int t = 1; t <= o->ncpus &&
+		     o->nthreads_list < BENCH_MAX_THREADS_LIST - 1; t++)
+			o->threads[o->nthreads_list++] = t;
 	}
+	if (oversub)
+		o->threads[o->nthreads_list++] = 2 * o->ncpus;
+}
 
-	o->rseq_ok = rseq_register_current_thread() == 0 &&
-		     rseq_current_cpu_raw() >= 0;
+/* Step 4: the CSV file (a header when it is new). */
+static int init_csv(struct bench_opts *o)
+{
+	char dir[4096];
+	char *slash;
+	struct stat st;
 
 	if (o->csv && (!*o->csv || !strcmp(o->csv, "-")))
 		o->csv = NULL;
-	if (o->csv) {
-		char dir[4096];
-		char *slash;
-		struct stat st;
-
-		snprintf(dir, sizeof(dir), "%s", o->csv);
-		slash = strrchr(dir, '/');
-		if (slash) {
-			*slash = '\0';
-			/* one level is enough for build/bench */
-			mkdir(dir, 0777);
-		}
-		csv_file = fopen(o->csv, "a");
-		if (!csv_file) {
-			fprintf(stderr, "bench: cannot open %s: %s\n", o->csv,
-				strerror(errno));
-			return -1;
-		}
-		if (fstat(fileno(csv_file), &st) == 0 && st.st_size == 0)
-			fprintf(csv_file, "group,case,threads,ns_per_op,mops,"
-				"ratio_vs_baseline,baseline\n");
+	if (!o->csv)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", o->csv);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdir(dir, 0777);	/* one level is enough for build/bench */
 	}
+	csv_file = fopen(o->csv, "a");
+	if (!csv_file) {
+		fprintf(stderr, "bench: cannot open %s: %s\n", o->csv, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(csv_file), &st) == 0 && st.st_size == 0)
+		fprintf(csv_file, "group,case,threads,ns_per_op,mops,"
+			"ratio_vs_baseline,baseline\n");
+	return 0;
+}
 
+/* Step 5: what this run is, in one line. */
+static void print_header(const struct bench_opts *o)
+{
 	printf("# %s: %d CPUs, threads", o->program, o->ncpus);
 	for (int i = 0; i < o->nthreads_list; i++)
 		printf("%c%d", i ? ',' : ' ', o->threads[i]);
@@ -236,6 +249,22 @@ int bench_init(struct bench_opts *o, int argc, char **argv)
 	       o->rseq_ok ? "registered" : "UNAVAILABLE",
 	       o->quick ? " [QUICK: numbers meaningless]" : "");
 	fflush(stdout);
+}
+
+int bench_init(struct bench_opts *o, int argc, char **argv)
+{
+	int oversub = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->program = argv[0];
+	if (init_from_env(o, &oversub) || init_from_args(o, argc, argv, &oversub))
+		return -1;
+	init_threads(o, oversub);
+	o->rseq_ok = rseq_register_current_thread() == 0 &&
+		     rseq_current_cpu_raw() >= 0;
+	if (init_csv(o))
+		return -1;
+	print_header(o);
 	return 0;
 }
 
@@ -306,31 +335,21 @@ out:
 	return NULL;
 }
 
-/* Returns ns/op (> 0), or -1 on failure (message printed). */
-static double measure_once(struct bench_opts *o, struct bench_case *c,
-			   int nthreads, double *busy)
+/* Start nthreads workers, pinned round-robin unless told otherwise. */
+static struct worker *start_workers(struct bench_opts *o, struct measure *m,
+				    struct bench_case *c, int nthreads)
 {
-	struct measure m = { .o = o, .c = c };
-	struct worker *w;
-	uint64_t first = UINT64_MAX, last = 0, total = 0, cpu = 0;
-	int bad = 0;
+	struct worker *w = calloc((size_t)nthreads, sizeof(*w));
 
-	if (c->setup && c->setup(c, nthreads)) {
-		fprintf(stderr, "bench: %s: setup failed at %d threads\n",
-			c->name, nthreads);
-		return -1;
-	}
-	w = calloc((size_t)nthreads, sizeof(*w));
 	if (!w) {
 		fprintf(stderr, "bench: out of memory\n");
 		exit(2);
 	}
-	pthread_barrier_init(&m.barrier, NULL, (unsigned)nthreads + 1);
 	for (int i = 0; i < nthreads; i++) {
 		pthread_attr_t attr;
 		int err;
 
-		w[i].m = &m;
+		w[i].m = m;
 		w[i].t.id = i;
 		w[i].t.nthreads = nthreads;
 		w[i].t.c = c;
@@ -351,12 +370,21 @@ static double measure_once(struct bench_opts *o, struct bench_case *c,
 			exit(2);
 		}
 	}
-	pthread_barrier_wait(&m.barrier);	/* all initialized */
+	return w;
+}
+
+/* Release the workers, stop them after the duration, join them. */
+static int run_workers(struct bench_opts *o, struct measure *m, struct worker *w,
+		       int nthreads)
+{
+	int bad = 0;
+
+	pthread_barrier_wait(&m->barrier);	/* all initialized */
 	for (int i = 0; i < nthreads; i++)
 		bad |= w[i].t.init_failed;
 	if (bad)
-		__atomic_store_n(&m.stop, 2, __ATOMIC_RELEASE);
-	pthread_barrier_wait(&m.barrier);	/* go */
+		__atomic_store_n(&m->stop, 2, __ATOMIC_RELEASE);
+	pthread_barrier_wait(&m->barrier);	/* go */
 	if (!bad && !o->iters) {
 		uint64_t ns = (uint64_t)(o->duration_ms * 1e6);
 		struct timespec ts = { (time_t)(ns / 1000000000u),
@@ -364,17 +392,35 @@ static double measure_once(struct bench_opts *o, struct bench_case *c,
 
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
-		__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->stop, 1, __ATOMIC_RELEASE);
 	}
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(w[i].tid, NULL);
-	pthread_barrier_destroy(&m.barrier);
+	return bad;
+}
 
-	if (bad) {
+/* Returns ns/op (> 0), or -1 on failure (message printed). */
+static double measure_once(struct bench_opts *o, struct bench_case *c,
+			   int nthreads, double *busy)
+{
+	struct measure m = { .o = o, .c = c };
+	struct worker *w;
+	uint64_t first = UINT64_MAX, last = 0, total = 0, cpu = 0;
+
+	if (c->setup && c->setup(c, nthreads)) {
+		fprintf(stderr, "bench: %s: setup failed at %d threads\n",
+			c->name, nthreads);
+		return -1;
+	}
+	pthread_barrier_init(&m.barrier, NULL, (unsigned)nthreads + 1);
+	w = start_workers(o, &m, c, nthreads);
+	if (run_workers(o, &m, w, nthreads)) {
+		pthread_barrier_destroy(&m.barrier);
 		fprintf(stderr, "bench: %s: thread initialization failed\n", c->name);
 		free(w);
 		return -1;
 	}
+	pthread_barrier_destroy(&m.barrier);
 	for (int i = 0; i < nthreads; i++) {
 		if (w[i].t.t_start < first)
 			first = w[i].t.t_start;
@@ -449,6 +495,89 @@ static void print_row(const struct bench_result *r, int namew)
 	printf("  %5.0f%%  %4.0f%%\n", r->spread * 100, r->busy * 100);
 }
 
+/* The median and its companions of case i's runs at T threads. */
+static void summarize(struct bench_opts *o, struct bench_group *g, int i, int T,
+		      int status, double *ns, double *busy, struct bench_result *res)
+{
+	double *v = &ns[i * MAX_RUNS];
+
+	memset(res, 0, sizeof(*res));
+	res->group = g->name;
+	res->name = g->cases[i].name;
+	res->baseline = g->baseline ? g->baseline : "";
+	res->threads = T;
+	res->status = status < 0 ? 1 : status;
+	if (status)
+		return;
+	qsort(v, (size_t)o->runs, sizeof(double), cmp_double);
+	if (o->runs & 1)
+		res->ns_per_op = v[o->runs / 2];
+	else
+		res->ns_per_op = (v[o->runs / 2 - 1] + v[o->runs / 2]) / 2;
+	res->mops = (o->wall || T < o->ncpus ? T : o->ncpus) * 1e3 / res->ns_per_op;
+	res->spread = (v[o->runs - 1] - v[0]) / res->ns_per_op;
+	v = &busy[i * MAX_RUNS];
+	qsort(v, (size_t)o->runs, sizeof(double), cmp_double);
+	res->busy = v[o->runs / 2];
+}
+
+/* A row: the table, the results bench_find() sees, the CSV. */
+static void report(const struct bench_result *res, int namew)
+{
+	print_row(res, namew);
+	if (nresults < MAX_RESULTS)
+		results[nresults++] = *res;
+	if (csv_file && res->status == 0) {
+		fprintf(csv_file, "%s,%s,%d,%.4f,%.2f,", res->group,
+			res->name, res->threads, res->ns_per_op, res->mops);
+		if (res->ratio > 0)
+			fprintf(csv_file, "%.4f", res->ratio);
+		fprintf(csv_file, ",%s\n", res->baseline);
+	}
+}
+
+/* Every case of g at T threads, the runs interleaved. */
+static void run_at(struct bench_opts *o, struct bench_group *g, int T, int base,
+		   int namew, int *st, double *ns, double *busy)
+{
+	int nc = g->ncases;
+	struct bench_result row[nc];
+
+	for (int i = 0; i < nc; i++) {
+		struct bench_case *c = &g->cases[i];
+
+		st[i] = 0;
+		if (i != base && !case_selected(o, g, c))
+			st[i] = -1;	/* filtered out: no row */
+		else if (c->skip || (c->needs_rseq && !o->rseq_ok))
+			st[i] = 1;
+	}
+	/* Interleave: run r of every case, then run r + 1. */
+	for (int r = 0; r < o->runs; r++)
+		for (int i = 0; i < nc; i++) {
+			double v;
+
+			if (st[i])
+				continue;
+			v = measure_once(o, &g->cases[i], T, &busy[i * MAX_RUNS + r]);
+			if (v < 0) {
+				st[i] = 2;
+				o->failed = 1;
+				continue;
+			}
+			ns[i * MAX_RUNS + r] = v;
+		}
+	for (int i = 0; i < nc; i++)
+		summarize(o, g, i, T, st[i], ns, busy, &row[i]);
+	for (int i = 0; i < nc; i++) {
+		if (base >= 0 && st[base] == 0 && st[i] == 0)
+			row[i].ratio = row[i].ns_per_op / row[base].ns_per_op;
+		if (st[i] >= 0)
+			report(&row[i], namew);
+	}
+	fflush(stdout);
+}
+
 void bench_run_group(struct bench_opts *o, struct bench_group *g)
 {
 	int nc = g->ncases, namew = 8, tl[BENCH_MAX_THREADS_LIST], ntl = 0;
@@ -475,12 +604,10 @@ void bench_run_group(struct bench_opts *o, struct bench_group *g)
 		memcpy(tl, o->threads, sizeof(int) * (size_t)o->nthreads_list);
 		ntl = o->nthreads_list;
 	}
-
 	printf("\n%s (baseline: %s)\n", g->name, g->baseline ? g->baseline : "none");
 	printf("  %-*s %7s  %10s  %10s  %7s  %6s  %5s\n", namew, "case", "threads",
 	       "ns/op", "Mops/s", "ratio", "spread", "busy");
 	fflush(stdout);
-
 	ns = calloc((size_t)nc * MAX_RUNS, sizeof(double));
 	busy = calloc((size_t)nc * MAX_RUNS, sizeof(double));
 	st = calloc((size_t)nc, sizeof(int));
@@ -488,79 +615,8 @@ void bench_run_group(struct bench_opts *o, struct bench_group *g)
 		fprintf(stderr, "bench: out of memory\n");
 		exit(2);
 	}
-	for (int ti = 0; ti < ntl; ti++) {
-		int T = tl[ti];
-		struct bench_result row[nc];
-
-		for (int i = 0; i < nc; i++) {
-			struct bench_case *c = &g->cases[i];
-
-			st[i] = 0;
-			if (i != base && !case_selected(o, g, c))
-				st[i] = -1;	/* filtered out: no row */
-			else if (c->skip || (c->needs_rseq && !o->rseq_ok))
-				st[i] = 1;
-		}
-		/* Interleave: run r of every case, then run r + 1. */
-		for (int r = 0; r < o->runs; r++)
-			for (int i = 0; i < nc; i++) {
-				double v;
-
-				if (st[i])
-					continue;
-				v = measure_once(o, &g->cases[i], T,
-						 &busy[i * MAX_RUNS + r]);
-				if (v < 0) {
-					st[i] = 2;
-					o->failed = 1;
-					continue;
-				}
-				ns[i * MAX_RUNS + r] = v;
-			}
-		for (int i = 0; i < nc; i++) {
-			struct bench_result *res = &row[i];
-			double *v = &ns[i * MAX_RUNS];
-
-			memset(res, 0, sizeof(*res));
-			res->group = g->name;
-			res->name = g->cases[i].name;
-			res->baseline = g->baseline ? g->baseline : "";
-			res->threads = T;
-			res->status = st[i] < 0 ? 1 : st[i];
-			if (st[i])
-				continue;
-			qsort(v, (size_t)o->runs, sizeof(double), cmp_double);
-			if (o->runs & 1)
-				res->ns_per_op = v[o->runs / 2];
-			else
-				res->ns_per_op = (v[o->runs / 2 - 1] + v[o->runs / 2]) / 2;
-			res->mops = (o->wall || T < o->ncpus ? T : o->ncpus) *
-				    1e3 / res->ns_per_op;
-			res->spread = (v[o->runs - 1] - v[0]) / res->ns_per_op;
-			v = &busy[i * MAX_RUNS];
-			qsort(v, (size_t)o->runs, sizeof(double), cmp_double);
-			res->busy = v[o->runs / 2];
-		}
-		for (int i = 0; i < nc; i++) {
-			struct bench_result *res = &row[i];
-
-			if (base >= 0 && st[base] == 0 && st[i] == 0)
-				res->ratio = res->ns_per_op / row[base].ns_per_op;
-			if (st[i] < 0)
-				continue;
-			print_row(res, namew);
-			if (nresults < MAX_RESULTS)
-				results[nresults++] = *res;
-			if (csv_file && st[i] == 0) {
-				fprintf(csv_file, "%s,%s,%d,%.4f,%.2f,", res->group,
-					res->name, T, res->ns_per_op, res->mops);
-				if (res->ratio > 0)
-					fprintf(csv_file, "%.4f", res->ratio);
-				fprintf(csv_file, ",%s\n", res->baseline);
-			}
-		}
-		fflush(stdout);
-	}
+	for (int ti = 0; ti < ntl; ti++)
+		run_at(o, g, tl[ti], base, namew, st, ns, busy);
 	if (csv_file)
 		fflush(csv_file);
 	free(ns);

@@ -11,6 +11,10 @@
  *               and the object cache measured again in that same run;
  *   counter:    per-CPU counter add vs one shared atomic and a per-CPU
  *               slot chosen by sched_getcpu() + atomic add;
+ *   percpu-mixed: what rseq_percpu_thread_without_rseq(true) in one
+ *               thread costs every other thread: counter add and cache
+ *               alloc+free while the main thread (which runs no body) is
+ *               without rseq, against the same while it is not;
  *   pool:       the resident memory of a pool of counters on this
  *               machine (printed; allocation cost: bench/pool_bench.c).
  */
@@ -40,9 +44,26 @@ static const char *dl_syms[3][2] = { { "malloc", "free" }, { "tc_malloc", "tc_fr
 static const char *dl_pkgs[3] = { "libjemalloc2", "libtcmalloc-minimal4", "libmimalloc2.0" };
 static struct rseq_percpu_cache *cache;
 
+/* The object cache of every group: 512 objects per CPU, batches of 128. */
+static struct rseq_percpu_cache *make_cache(void)
+{
+	struct rseq_percpu_cache_attr *a = rseq_percpu_cache_attr_create();
+	struct rseq_percpu_cache *c = NULL;
+
+	if (a && !rseq_percpu_cache_attr_set_capacity(a, 512) &&
+	    !rseq_percpu_cache_attr_set_batch(a, 128))
+		c = rseq_percpu_cache_create(OBJ_SIZE, a);
+	rseq_percpu_cache_attr_destroy(a);
+	if (!c) {
+		fprintf(stderr, "percpu_bench: no object cache: %s\n", rseq_error_reason());
+		exit(2);
+	}
+	return c;
+}
+
 static uint64_t malloc_body(struct bench_thread *t, uint64_t n)
 {
-	struct alloc_ops *o = t->c->arg;
+	struct alloc_ops *o = (struct alloc_ops *)t->c->arg;
 
 	for (uint64_t i = 0; i < n; i++) {
 		void *p = o->m(OBJ_SIZE);
@@ -190,7 +211,6 @@ static struct alloc_ops libc_ops;
 static int preload_helper(struct bench_opts *o, const char *lib, const char *probe)
 {
 	static char gname[96], cname[96];
-	struct rseq_percpu_cache_attr ca = { .capacity = 512, .batch = 128 };
 	struct bench_case pc[3];
 
 	libc_ops.m = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "__libc_malloc");
@@ -205,7 +225,7 @@ static int preload_helper(struct bench_opts *o, const char *lib, const char *pro
 		return 0;
 	}
 	rseq_percpu_init();
-	cache = rseq_percpu_cache_create(OBJ_SIZE, &ca);
+	cache = make_cache();
 	snprintf(gname, sizeof(gname), "alloc_free_64B_%s", lib);
 	snprintf(cname, sizeof(cname), "%s (LD_PRELOAD)", lib);
 	memset(pc, 0, sizeof(pc));
@@ -250,34 +270,21 @@ static int run_preloaded(const char *lib)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-int main(int argc, char **argv)
+/* Group alloc_free_64B: the cache against malloc/free implementations. */
+static int alloc_group(struct bench_opts *o)
 {
-	struct bench_opts o;
-	struct rseq_percpu_cache_attr ca = { .capacity = 512, .batch = 128 };
-	struct bench_case acases[5];
-	int na = 0;
+	static struct bench_case acases[5];
+	struct bench_group ag = { "alloc_free_64B", "glibc_malloc_free", acases, 0, NULL };
+	int T = o->ncpus, rc;
+	const struct bench_result *r, *best = NULL;
 
-	const char *preloaded = getenv("PERCPU_BENCH_PRELOADED");
-	int preload_failed = 0;
-
-	prog_argv = argv;
-	if (bench_init(&o, argc, argv))
-		return 2;
-	if (preloaded && *preloaded)
-		return preload_helper(&o, preloaded, "mallctl");
-	rseq_percpu_init();
-	printf("per-CPU structures in %s mode\n", rseq_percpu_rseq_ok ? "rseq" : "atomic");
-	cache = rseq_percpu_cache_create(OBJ_SIZE, &ca);
-	ctr = rseq_percpu_counter_create(NULL);
-	slots = bench_alloc((size_t)bench_max_cpus() * 128);
-
-	memset(acases, 0, sizeof(acases));
-	acases[na++] = (struct bench_case){ .name = "glibc_malloc_free", .body = malloc_body,
-					    .arg = &glibc_ops };
-	acases[na++] = (struct bench_case){ .name = "rseq_percpu_cache", .body = cache_body };
+	acases[ag.ncases++] = (struct bench_case){ .name = "glibc_malloc_free",
+		.body = malloc_body, .arg = &glibc_ops };
+	acases[ag.ncases++] = (struct bench_case){ .name = "rseq_percpu_cache",
+		.body = cache_body };
 	for (int i = 0; i < 3; i++) {
 		void *h = dlopen(dl_names[i], RTLD_NOW | RTLD_LOCAL);
-		struct bench_case *c = &acases[na++];
+		struct bench_case *c = &acases[ag.ncases++];
 
 		c->name = dl_names[i];
 		c->body = malloc_body;
@@ -288,6 +295,7 @@ int main(int argc, char **argv)
 		}
 		if (!h || !dl_ops[i].m || !dl_ops[i].f) {
 			const char *why = h ? "symbols missing" : dlerror();
+
 			c->skip = 1;
 			c->skip_reason = "cannot be loaded";
 			/* jemalloc's initial-exec TLS fails to dlopen on glibc:
@@ -300,34 +308,31 @@ int main(int argc, char **argv)
 				       why ? why : "?", i == 0 ? "; measured with LD_PRELOAD below" : "");
 		}
 	}
-	struct bench_group ag = { .name = "alloc_free_64B", .baseline = "glibc_malloc_free",
-				  .cases = acases, .ncases = na };
-	bench_run_group(&o, &ag);
-	{
-		int T = o.ncpus;
-		const struct bench_result *r = bench_find("alloc_free_64B", "rseq_percpu_cache", T);
-		const struct bench_result *best = NULL;
+	bench_run_group(o, &ag);
+	r = bench_find("alloc_free_64B", "rseq_percpu_cache", T);
+	for (int i = 0; i < 3; i++) {
+		const struct bench_result *a = bench_find("alloc_free_64B", dl_names[i], T);
 
-		for (int i = 0; i < 3; i++) {
-			const struct bench_result *a = bench_find("alloc_free_64B", dl_names[i], T);
-			if (a && a->status == 0 && (!best || a->ns_per_op < best->ns_per_op))
-				best = a;
-		}
-		if (r && best && r->status == 0 && !o.quick)
-			printf("object cache vs the best dlopen()ed allocator (%s) at %d threads: "
-			       "%.2fx faster (target >= 1x)\n", best->name, T,
-			       best->ns_per_op / r->ns_per_op);
+		if (a && a->status == 0 && (!best || a->ns_per_op < best->ns_per_op))
+			best = a;
 	}
-	if (acases[2].skip) {
-		/* jemalloc: its own run, with glibc and the cache again. */
-		int rc = run_preloaded(dl_names[0]);
-		if (rc == 127 || rc < 0)
-			printf("%s: could not re-execute with LD_PRELOAD\n", dl_names[0]);
-		else if (rc != 0)
-			preload_failed = 1;
-	}
+	if (r && best && r->status == 0 && !o->quick)
+		printf("object cache vs the best dlopen()ed allocator (%s) at %d threads: "
+		       "%.2fx faster (target >= 1x)\n", best->name, T,
+		       best->ns_per_op / r->ns_per_op);
+	if (!acases[2].skip)
+		return 0;
+	/* jemalloc: its own run, with glibc and the cache again. */
+	rc = run_preloaded(dl_names[0]);
+	if (rc == 127 || rc < 0)
+		printf("%s: could not re-execute with LD_PRELOAD\n", dl_names[0]);
+	return rc > 0 && rc != 127;
+}
 
-	struct bench_case ccases[] = {
+/* Group counter: the per-CPU counter against the raw add and atomics. */
+static void counter_group(struct bench_opts *o)
+{
+	static struct bench_case ccases[] = {
 		{ .name = "shared_atomic", .body = atomic_body, .setup = counter_setup,
 		  .verify = counter_verify },
 		{ .name = "sched_getcpu_atomic", .body = getcpu_body, .setup = counter_setup,
@@ -337,19 +342,90 @@ int main(int argc, char **argv)
 		{ .name = "rseq_percpu_counter", .body = counter_body, .setup = counter_setup,
 		  .verify = counter_verify },
 	};
-	struct bench_group cg = { .name = "counter", .baseline = "raw rseq_addv",
-				  .cases = ccases, .ncases = 4 };
-	bench_run_group(&o, &cg);
+	struct bench_group cg = { "counter", "raw rseq_addv", ccases, 4, NULL };
 
+	bench_run_group(o, &cg);
+}
+
+/*
+ * Group percpu-mixed: the same operations while the main thread (which
+ * runs no body) is without rseq, i.e. while every structure's plain fast
+ * path is closed to every thread.
+ */
+static int mixed_setup(struct bench_case *c, int nthreads)
+{
+	if (!strcmp(c->name, "rseq_percpu_counter") || !strcmp(c->name, "counter (one thread without rseq)"))
+		counter_setup(c, nthreads);
+	return rseq_percpu_thread_without_rseq(strstr(c->name, "without rseq") != NULL);
+}
+
+static int mixed_verify(struct bench_case *c, int nthreads, uint64_t total)
+{
+	(void)nthreads;
+	rseq_percpu_thread_without_rseq(false);
+	if (strstr(c->name, "counter"))
+		return rseq_percpu_counter_sum(ctr) != (intptr_t)total;
+	return 0;
+}
+
+static void mixed_group(struct bench_opts *o)
+{
+	static struct bench_case mcases[] = {
+		{ .name = "rseq_percpu_counter", .body = counter_body,
+		  .setup = mixed_setup, .verify = mixed_verify },
+		{ .name = "counter (one thread without rseq)", .body = counter_body,
+		  .setup = mixed_setup, .verify = mixed_verify },
+		{ .name = "cache alloc+free", .body = cache_body,
+		  .setup = mixed_setup, .verify = mixed_verify },
+		{ .name = "cache (one thread without rseq)", .body = cache_body,
+		  .setup = mixed_setup, .verify = mixed_verify },
+	};
+	struct bench_group mg = { "percpu-mixed", "rseq_percpu_counter", mcases, 4, NULL };
+	const struct bench_result *a, *b;
+	int T = o->ncpus;
+
+	bench_run_group(o, &mg);
+	if (o->quick)
+		return;
+	a = bench_find("percpu-mixed", "rseq_percpu_counter", T);
+	b = bench_find("percpu-mixed", "counter (one thread without rseq)", T);
+	if (a && b && !a->status && !b->status)
+		printf("rseq_percpu_thread_without_rseq() in one thread: every other thread's "
+		       "counter add %.2f -> %.2f ns (%.2fx)", a->ns_per_op, b->ns_per_op,
+		       b->ns_per_op / a->ns_per_op);
+	a = bench_find("percpu-mixed", "cache alloc+free", T);
+	b = bench_find("percpu-mixed", "cache (one thread without rseq)", T);
+	if (a && b && !a->status && !b->status)
+		printf(", cache alloc+free %.2f -> %.2f ns (%.2fx), at %d threads\n",
+		       a->ns_per_op, b->ns_per_op, b->ns_per_op / a->ns_per_op, T);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o;
+	const char *preloaded = getenv("PERCPU_BENCH_PRELOADED");
+	const struct bench_result *g, *r;
+	int preload_failed;
+
+	prog_argv = argv;
+	if (bench_init(&o, argc, argv))
+		return 2;
+	if (preloaded && *preloaded)
+		return preload_helper(&o, preloaded, "mallctl");
+	rseq_percpu_init();
+	printf("per-CPU structures in %s mode\n", rseq_percpu_rseq_ok ? "rseq" : "atomic");
+	cache = make_cache();
+	ctr = rseq_percpu_counter_create(NULL);
+	slots = (intptr_t *)bench_alloc((size_t)bench_max_cpus() * 128);
+
+	preload_failed = alloc_group(&o);
+	counter_group(&o);
+	mixed_group(&o);
 	footprint();
-
-	{
-		int T = o.ncpus;
-		const struct bench_result *g = bench_find("alloc_free_64B", "glibc_malloc_free", T);
-		const struct bench_result *r = bench_find("alloc_free_64B", "rseq_percpu_cache", T);
-		if (g && r && r->status == 0 && g->status == 0 && !o.quick)
-			printf("object cache vs glibc at %d threads: %.2fx faster (target >= 2x)\n",
-			       T, g->ns_per_op / r->ns_per_op);
-	}
+	g = bench_find("alloc_free_64B", "glibc_malloc_free", o.ncpus);
+	r = bench_find("alloc_free_64B", "rseq_percpu_cache", o.ncpus);
+	if (g && r && r->status == 0 && g->status == 0 && !o.quick)
+		printf("object cache vs glibc at %d threads: %.2fx faster (target >= 2x)\n",
+		       o.ncpus, g->ns_per_op / r->ns_per_op);
 	return bench_finish(&o) | preload_failed;
 }

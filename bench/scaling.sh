@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/scaling.sh - one-shot scaling run of the benchmarks, e.g. on a
 # 16-core machine:
 #

@@ -12,7 +12,7 @@
  *    refill pushes a batch with one rseq_cmpeqv_trymemcpy_storev section,
  *    a drain pops a batch with another);
  *  - rseq mode, thread without a working registration (rseq refused for
- *    it, or rseq_percpu_thread_disable_rseq()): the central tier directly,
+ *    it, or rseq_percpu_thread_without_rseq()): the central tier directly,
  *    so that such a thread never makes other CPUs pay a fence;
  *  - atomic mode (rseq unavailable in the process: seccomp, valgrind, old
  *    kernel): rseqkit's claim-based slow paths (the slot of sched_getcpu()
@@ -39,8 +39,6 @@ static uint32_t seen[MLC_MAX_CPUS];
 static uint64_t last_reclaim_ns;
 static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t reclaimed_objs, reclaim_passes;
-/* Atomic mode, fork: the words of the claimed slots, restored after. */
-static intptr_t *fork_words;
 
 /*
  * The CPU whose cache this thread may use with critical sections, or -1:
@@ -64,7 +62,24 @@ static int thread_cpu(void)
 
 static struct rseq_percpu_buffer_slot *slot(struct mlc_class *c, int cpu)
 {
-	return rseq_percpu_slot_of(&c->buf.b, cpu);
+	return rseq_percpu_slot_of(&c->buf->b, cpu);
+}
+
+/* How many objects a batch operation of rseqkit moved (none on error). */
+static size_t moved(ssize_t n)
+{
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Wait for a remote drain: spin a little, then yield. */
+static void backoff(unsigned int *n)
+{
+	if (*n < 64) {
+		(*n)++;
+		rseq_cpu_relax();
+	} else {
+		sched_yield();
+	}
 }
 
 static uint64_t now_ns(void)
@@ -88,7 +103,7 @@ static size_t drain_cpu(int cpu)
 		/* Skip empty slots: no claim, no fence. */
 		if (!RSEQ_READ_ONCE(slot(c, cpu)->h.word))
 			continue;
-		k = rseq_percpu_buffer_drain_cpu(&c->buf, cpu, tmp, MLC_MAX_CAP);
+		k = moved(rseq_percpu_buffer_drain_cpu(c->buf, cpu, tmp, MLC_MAX_CAP));
 		if (k)
 			mlc_central_put(i, tmp, k);
 		total += k;
@@ -182,10 +197,10 @@ static size_t move_batch(struct mlc_class *c, void **objs, size_t k, bool push)
 		s = slot(c, cpu);
 		n = RSEQ_READ_ONCE(s->h.word);
 		if (n == RSEQ_PERCPU_STOP) {	/* a remote drain owns it */
-			rseq_percpu_backoff(&w);
+			backoff(&w);
 			continue;
 		}
-		m = push ? (size_t)(c->buf.capacity - n) : (size_t)n;
+		m = push ? (size_t)(c->buf->capacity - n) : (size_t)n;
 		if (!m)
 			return 0;
 		if (m > k)
@@ -225,7 +240,7 @@ static void *refill(unsigned int cls)
 	if (mlc.rseq_mode)
 		pushed = move_batch(c, tmp + 1, k - 1, true);
 	else
-		pushed = rseq_percpu_buffer_push_many(&c->buf, tmp + 1, k - 1);
+		pushed = moved(rseq_percpu_buffer_push_many(c->buf, tmp + 1, k - 1));
 	if (pushed < k - 1)
 		mlc_central_put(cls, tmp + 1 + pushed, k - 1 - pushed);
 	return tmp[0];
@@ -256,7 +271,7 @@ void *mlc_small_alloc_slow(unsigned int cls, size_t size)
 		maybe_reclaim(cpu);
 		return refill(cls);
 	}
-	p = rseq_percpu_buffer_pop_slow(&c->buf);
+	p = rseq_percpu_buffer_pop_slow(c->buf);
 	if (p)
 		return p;
 	maybe_reclaim(-1);
@@ -291,51 +306,33 @@ void mlc_small_free_slow(unsigned int cls, void *p)
 		maybe_reclaim(cpu);
 		k = move_batch(c, tmp, c->batch, false);
 	} else {
-		if (rseq_percpu_buffer_push_slow(&c->buf, p) >= 0)
+		if (rseq_percpu_buffer_push_slow(c->buf, p) >= 0)
 			return;
 		maybe_reclaim(-1);
-		k = rseq_percpu_buffer_pop_many(&c->buf, tmp, c->batch);
+		k = moved(rseq_percpu_buffer_pop_many(c->buf, tmp, c->batch));
 	}
 	tmp[k++] = p;
 	mlc_central_put(cls, tmp, k);
 }
 
 /*
- * fork(): no claim may be in flight (the child would keep a slot claimed
- * by a thread it does not have).  In rseq mode only remote drains claim,
- * under reclaim_lock; in atomic mode every operation claims: own every
- * slot (cheap: atomics, no fences in that mode).
+ * fork(): no claim of ours may be in flight.  In rseq mode only remote
+ * drains claim, under reclaim_lock; in atomic mode every operation claims
+ * inside rseqkit, whose own fork handler undoes, in the child, the claims
+ * of the threads the child does not have (docs/safety.md).
  */
 void mlc_cache_fork_prepare(void)
 {
 	pthread_mutex_lock(&reclaim_lock);
-	if (!mlc.caches || mlc.rseq_mode || !fork_words)
-		return;
-	for (unsigned int i = 0; i < MLC_NCLASS; i++)
-		for (int cpu = 0; cpu < mlc.nr_cpus; cpu++)
-			fork_words[(size_t)i * (size_t)mlc.nr_cpus + (size_t)cpu] =
-				rseq_percpu_claim(&mlc_classes[i].buf.b, cpu, 0);
-}
-
-static void fork_release(void)
-{
-	if (!mlc.caches || mlc.rseq_mode || !fork_words)
-		return;
-	for (unsigned int i = 0; i < MLC_NCLASS; i++)
-		for (int cpu = 0; cpu < mlc.nr_cpus; cpu++)
-			rseq_percpu_release(&mlc_classes[i].buf.b, cpu,
-				fork_words[(size_t)i * (size_t)mlc.nr_cpus + (size_t)cpu]);
 }
 
 void mlc_cache_fork_parent(void)
 {
-	fork_release();
 	pthread_mutex_unlock(&reclaim_lock);
 }
 
 void mlc_cache_fork_child(void)
 {
-	fork_release();
 	pthread_mutex_init(&reclaim_lock, NULL);
 }
 
@@ -345,6 +342,7 @@ void mlc_cache_fork_child(void)
  */
 int mlc_cache_init(void)
 {
+	struct rseq_percpu_buffer *bufs[MLC_NCLASS];
 	struct rseq_mempool_attr *a;
 	size_t item = sizeof(struct rseq_percpu_buffer_slot) + MLC_MAX_CAP * sizeof(void *);
 	size_t stride;
@@ -370,24 +368,23 @@ int mlc_cache_init(void)
 		return -1;
 	mlc.nr_cpus = rseq_mempool_nr_cpus(mlc.pool);
 	for (unsigned int i = 0; i < MLC_NCLASS; i++) {
-		if (rseq_percpu_buffer_init(&mlc_classes[i].buf, mlc_classes[i].cap,
-					    mlc.pool, "rseqkit-malloc")) {
+		bufs[i] = rseq_percpu_buffer_create(mlc_classes[i].cap, mlc.pool);
+		if (!bufs[i]) {
 			while (i-- > 0)
-				rseq_percpu_buffer_fini(&mlc_classes[i].buf);
+				rseq_percpu_buffer_destroy(bufs[i]);
 			rseq_mempool_destroy(mlc.pool);
 			mlc.pool = NULL;
 			return -1;
 		}
 	}
-	if (!mlc.rseq_mode) {
-		fork_words = mlc_map((size_t)MLC_NCLASS * (size_t)mlc.nr_cpus * sizeof(intptr_t));
-		if (!fork_words) {
-			for (unsigned int i = 0; i < MLC_NCLASS; i++)
-				rseq_percpu_buffer_fini(&mlc_classes[i].buf);
-			rseq_mempool_destroy(mlc.pool);
-			mlc.pool = NULL;
-			return -1;
-		}
+	for (unsigned int i = 0; i < MLC_NCLASS; i++) {
+		struct mlc_class *c = &mlc_classes[i];
+
+		c->buf = bufs[i];
+		c->stride = bufs[i]->b.stride;
+		/* Last: the fast paths read the rest once they see it. */
+		__atomic_store_n(&c->fast_base, rseq_percpu_fast_base(&bufs[i]->b),
+				 __ATOMIC_RELEASE);
 	}
 	mlc.caches = 1;
 	return 0;

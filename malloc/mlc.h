@@ -92,9 +92,11 @@ _Static_assert(sizeof(struct mlc_chunk) <= MLC_HDR_PAGES * MLC_PAGE,
 
 /* A size class and its per-CPU caches. */
 struct mlc_class {
-	struct rseq_percpu_buffer buf;	/* per-CPU caches (b.fast_base: NULL
-					   before init, in debug mode, or
+	char *fast_base;		/* CPU 0's cache for the fast paths
+					   (NULL before init, in debug mode,
 					   without rseq: slow path) */
+	size_t stride;			/* from one CPU's cache to the next */
+	struct rseq_percpu_buffer *buf;	/* the caches (NULL before init) */
 	uint32_t size;			/* object bytes */
 	uint32_t batch;			/* objects per refill / drain */
 	uint32_t cap;			/* objects per CPU cache */
@@ -188,18 +190,23 @@ MLC_INLINE struct mlc_span *mlc_span_of(const void *p)
 /*
  * The current CPU's cache of class c for the fast paths (*cpu: the
  * index the critical section validates), or NULL: no fast path in this
- * process (yet: before initialization, in debug mode, without rseq, or
- * while a thread has rseq disabled).
+ * process (yet: before initialization, in debug mode, without rseq).
+ * c->fast_base is the buffer's fast base when the caches were made
+ * (NULL if a thread was without rseq then: the slow paths serve), kept
+ * here so that the path loads no pointer to reach it.  The path does
+ * not check rseq_percpu_thread_without_rseq() (one TLS load: +8% on the
+ * 'short' benchmark): such a thread may complete this one section, and
+ * when the kernel aborts it the slow paths, which check, serve it.
  */
 MLC_INLINE struct rseq_percpu_buffer_slot *mlc_cache_slot(struct mlc_class *c,
 							  uint32_t *cpu)
 {
-	char *base = rseq_percpu_fast_base(&c->buf.b);
+	char *base = __atomic_load_n(&c->fast_base, __ATOMIC_RELAXED);
 
 	if (mlc_unlikely(base == NULL))
 		return NULL;
 	*cpu = rseq_cpu_start();
-	return (struct rseq_percpu_buffer_slot *)(base + (size_t)*cpu * c->buf.b.stride);
+	return (struct rseq_percpu_buffer_slot *)(base + (size_t)*cpu * c->stride);
 }
 
 /*
@@ -246,7 +253,7 @@ MLC_INLINE bool mlc_cache_push(struct mlc_class *c, void *obj)
 	if (mlc_unlikely(s == NULL))
 		return false;
 	n = RSEQ_READ_ONCE(s->h.word);
-	if (mlc_unlikely((uintptr_t)n >= (uintptr_t)c->buf.capacity))
+	if (mlc_unlikely((uintptr_t)n >= (uintptr_t)c->cap))
 		return false;
 	return !rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE, RSEQ_PERCPU_CPU_ID,
 			&s->h.word, n, (intptr_t *)&s->items[n], (intptr_t)obj,

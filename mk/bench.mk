@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Benchmarks: 'make bench' (the table on stdout, the CSV under $(BUILD)/bench/).
 #
 # BENCH_PROGS  benchmark programs 'make bench' builds and runs, in this
@@ -28,6 +29,13 @@ BENCH_CFLAGS      := -Ibench
 $(BENCH_HARNESS_OBJ): bench/harness.c bench/harness.h $(HEADERS) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $(BENCH_CFLAGS) -pthread -c -o $@ $<
 
+# The per-CPU increment's cases, shared by core_bench and addv_variants.
+BENCH_INCREMENT_OBJ := $(BUILD)/bench/increment.o
+$(BENCH_INCREMENT_OBJ): bench/increment.c bench/increment.h bench/harness.h $(HEADERS) | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) $(BENCH_CFLAGS) -pthread -c -o $@ $<
+$(BUILD)/bench/core_bench: $(BENCH_INCREMENT_OBJ)
+LDLIBS_core_bench := $(BENCH_INCREMENT_OBJ)
+
 $(BUILD)/bench/%: bench/%.c bench/harness.h $(BENCH_HARNESS_OBJ) $(HEADERS) $(LIB_A) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $(BENCH_CFLAGS) -pthread $(CFLAGS_$*) -o $@ $< \
 		$(BENCH_HARNESS_OBJ) $(LIB_A) $(LDFLAGS) $(LDLIBS_$*) $(LDLIBS)
@@ -52,7 +60,19 @@ bench: bench-progs
 CHECK_DEPS    += bench-progs
 CHECK_SCRIPTS += bench/check-quick.sh
 
-# Investigation of the increment fast path (not part of 'make bench').
+# Investigation of the increment fast path (not part of 'make bench'):
+# x86-64 assembly, so under bench/arch/x86_64/ and built for that target
+# only.
+BENCH_TARGET := $(shell $(CC) -dumpmachine 2>/dev/null)
 .PHONY: bench-variants
+ifneq ($(filter x86_64-%,$(BENCH_TARGET)),)
+$(BUILD)/bench/addv_variants: bench/arch/x86_64/addv_variants.c bench/harness.h bench/increment.h \
+		$(BENCH_HARNESS_OBJ) $(BENCH_INCREMENT_OBJ) $(HEADERS) $(LIB_A) | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) $(BENCH_CFLAGS) -pthread -o $@ $< $(BENCH_HARNESS_OBJ) \
+		$(BENCH_INCREMENT_OBJ) $(LIB_A) $(LDFLAGS) $(LDLIBS)
 bench-variants: $(BUILD)/bench/addv_variants
 	BENCH_CSV=- $(BUILD)/bench/addv_variants -r 9 $(BENCH_ARGS)
+else
+bench-variants:
+	@echo "bench-variants: x86-64 only (this compiler targets $(BENCH_TARGET))"
+endif

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Core: registration, ABI, operations.
 TESTS += ops_test
 
@@ -18,6 +19,22 @@ $(BUILD)/tests/static_%: tests/%.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD
 	$(CC) $(ALL_CFLAGS) -static -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
 CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh tests/musl_check.sh
+
+# The public surface (tests/symbols_check.sh: only rseqkit_* symbols, each
+# in the map, declared with its label, used outside src/; no malloc) and
+# the public headers in other people's programs (tests/headers_check.sh:
+# C99/C11 -pedantic, C++11 to 2b, gcc and clang, -Wconversion -Wshadow).
+CHECK_SCRIPTS += tests/symbols_check.sh tests/headers_check.sh
+
+# C++ twins, as librseq keeps a _cxx twin of each test: tests/<name>.c
+# compiled as C++ and run as <name>_cxx in every registration mode.  An
+# area adds its own by name (CXX_TWINS += pool_test); the Makefile adds
+# the twins to TESTS once every fragment has been read.
+CXX_TWIN_FLAGS = -std=gnu++17 -D_GNU_SOURCE -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+$(BUILD)/tests/%_cxx: tests/%.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD)/tests
+	$(CXX) -x c++ $(CXX_TWIN_FLAGS) -pthread $(CFLAGS_$*) -o $@ $< -x none \
+		$(LIB_A) $(LDFLAGS) $(LDLIBS_$*) $(LDLIBS)
+CXX_TWINS += ops_test param_test
 
 # Cross builds of every architecture (not part of 'make check': ~1 min per
 # few architectures on 2 cores).  .ci/run runs it.

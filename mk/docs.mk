@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/docs.mk - man pages, examples and their checks.
 #
 #   man/man3/*.3          one page per public function or macro family of
@@ -13,5 +14,15 @@
 $(BUILD)/examples/selftests_compat: examples/selftests_compat.c $(HEADERS) $(LIB_A) | $(BUILD)/examples
 	$(CC) $(ALL_CFLAGS) -Iinclude/rseqkit -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
-CHECK_DEPS    += $(EXAMPLES)
+# C++ examples: examples/<name>.cc -> $(BUILD)/examples/<name>
+EXAMPLES_CXX := $(patsubst examples/%.cc,$(BUILD)/examples/%,$(wildcard examples/*.cc))
+$(BUILD)/examples/%: examples/%.cc $(HEADERS) $(LIB_A) | $(BUILD)/examples
+	$(CXX) -std=c++17 -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -pthread -o $@ $< \
+		$(LIB_A) $(LDFLAGS) $(LDLIBS)
+examples: $(EXAMPLES_CXX)
+INSTALL_EXAMPLES += $(wildcard examples/*.cc)
+
+CHECK_DEPS    += $(EXAMPLES) $(EXAMPLES_CXX)
+# The headers whose inline functions man_check.sh wants a page for.
+export MAN_CHECK_HEADERS := include/rseqkit/rseq.h $(wildcard include/rseqkit/percpu/*.h)
 CHECK_SCRIPTS += tests/man_check.sh tests/examples_check.sh

@@ -25,24 +25,18 @@ else ifneq ($(filter clang%,$(notdir $(CC))),)
 CXX := $(patsubst clang%,clang++%,$(CC))
 endif
 endif
-ifneq ($(shell command -v $(CXX) 2>/dev/null),)
-TESTS += pool_test_cxx librseq_api_test_cxx
-endif
+# C++ twins: the generic rule of mk/core.mk (CFLAGS_<name> applies to both).
+CXX_TWINS += pool_test librseq_api_test
 # Coexistence needs shared libraries: not in static (VM) builds.
 ifeq ($(findstring -static,$(LDFLAGS) $(EXTRA_CFLAGS)),)
 TESTS += pool_coexist_test
 endif
 
-POOL_CXXFLAGS = -std=gnu++17 -D_GNU_SOURCE -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LIBRSEQ_INC := -Iinclude/rseqkit/librseq
 
 CFLAGS_librseq_api_test := $(LIBRSEQ_INC)
 
 # C++ twins: the same test source compiled as C++.
-$(BUILD)/tests/pool_test_cxx: tests/pool_test.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD)/tests
-	$(CXX) -x c++ $(POOL_CXXFLAGS) -pthread -o $@ $< -x none $(LIB_A) $(LDFLAGS) $(LDLIBS)
-$(BUILD)/tests/librseq_api_test_cxx: tests/librseq_api_test.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD)/tests
-	$(CXX) -x c++ $(POOL_CXXFLAGS) $(LIBRSEQ_INC) -pthread -o $@ $< -x none $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
 # Coexistence: the program links librseqkit.so and a stand-in librseq
 # (tests/helpers/librseq_standin.c, exporting librseq's rseq_* names with

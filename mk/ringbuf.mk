@@ -9,9 +9,12 @@
 #                    write, injected delays; exact counts in both modes
 #   ringbuf_ipc      a consumer in another process (the memfd), the flush
 #                    service
+RINGBUF_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/ringbuf*.c))
+$(RINGBUF_OBJS): src/ringbuf-internal.h
+
 TESTS += ringbuf_test
 TESTS += ringbuf_stress
-$(BUILD)/tests/param_test $(BUILD)/tests/ringbuf_stress: tests/inject-asm.h
+$(BUILD)/tests/ringbuf_stress: $(TEST_INJECT_HDRS)
 TESTS += ringbuf_ipc
 
 # Benchmark: rseqkit vs compare-and-swap (LTTng's algorithm) vs mutex, and

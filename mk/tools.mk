@@ -76,7 +76,7 @@ $(TOOLS_BUILD)/fuzz-replay: tests/tools/fuzz_replay.c tools/rseq-inspect/fuzz.c 
 		tools/rseq-inspect/fuzz.c $(INSPECT_CORE) $(LDFLAGS)
 
 $(TOOLS_BUILD)/fuzz-inspect: tools/rseq-inspect/fuzz.c $(INSPECT_CORE) $(INSPECT_HDRS) | $(TOOLS_BUILD)
-	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O1 -Itools/rseq-inspect \
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O1 -Iinclude -Itools/rseq-inspect \
 		-fsanitize=fuzzer,address,undefined -o $@ tools/rseq-inspect/fuzz.c $(INSPECT_CORE)
 
 # Programs the gdb stepping tests drive (tests/tools/gdb.sh), each at -O0,

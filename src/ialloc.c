@@ -13,15 +13,18 @@
  * preceded by a 16-byte header that records its class; a class's free
  * blocks form a singly linked list; new blocks are carved from 64 KiB
  * chunks.  Requests above 4096 bytes (minus the header) get their own
- * mapping, which free() unmaps.  Returned memory is zeroed.  One mutex
- * guards the lists: metadata is allocated at create/destroy time, never on
- * a fast path and never from a signal handler.  fork(): the lock is taken
- * by rseqkit_ialloc_fork_prepare() and released in the parent and child
- * by rseqkit_ialloc_fork_parent/child() (called from the library's one
- * set of fork handlers).
+ * mapping, which free() unmaps.  Returned memory is zeroed.  One lock
+ * guards the lists: metadata is allocated at create/destroy time and on
+ * the object caches' refills, never on a fast path.  The lock is a
+ * struct rseqkit_lock (src/sync.c): a signal handler that interrupted the
+ * allocator on its thread gets NULL with errno EAGAIN instead of waiting
+ * for ever, and its frees go to a lock-free list that the next holder of
+ * the lock takes in.  fork(): the lock is taken by
+ * rseqkit_ialloc_fork_prepare() and released in the parent and child by
+ * rseqkit_ialloc_fork_parent/child() (called from the library's one set
+ * of fork handlers, src/fork.c, which the first allocation installs).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -39,17 +42,22 @@ struct ialloc_hdr {
 	uint32_t cls;		/* class index, or IALLOC_LARGE */
 	uint32_t magic;
 	uint64_t map_len;	/* IALLOC_LARGE: length of the mapping;
-				   IALLOC_ALIGNED: distance back to the block */
+				   IALLOC_ALIGNED: distance back to the
+				   block (16 bytes of header on 32-bit
+				   targets too) */
 };
 
 struct ialloc_free {
 	struct ialloc_free *next;
+	unsigned int cls;	/* on the deferred list only: the header is gone */
 };
 
 #define IALLOC_MAGIC	0x1a110c8du
 
-static pthread_mutex_t ialloc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rseqkit_lock ialloc_lock = RSEQKIT_LOCK_INIT;
 static struct ialloc_free *ialloc_lists[IALLOC_CLASSES];
+/* Frees that could not take the lock (signal handlers): lock-free list. */
+static struct ialloc_free *ialloc_deferred;
 static char *ialloc_cur, *ialloc_end;	/* the chunk being carved */
 
 _Static_assert(sizeof(struct ialloc_hdr) == IALLOC_HDR, "header size");
@@ -88,12 +96,29 @@ static struct ialloc_hdr *large_alloc(size_t size)
 	return h;
 }
 
+/* Under the lock: put back what the deferred frees left. */
+static void take_deferred(void)
+{
+	struct ialloc_free *f = __atomic_exchange_n(&ialloc_deferred, NULL,
+						    __ATOMIC_ACQUIRE), *next;
+
+	for (; f; f = next) {
+		unsigned int cls = f->cls;
+
+		next = f->next;
+		f->next = ialloc_lists[cls];
+		ialloc_lists[cls] = f;
+	}
+}
+
 static struct ialloc_hdr *small_alloc(unsigned int cls)
 {
 	size_t bsize = (size_t)1 << (cls + IALLOC_MIN_SHIFT);
 	struct ialloc_hdr *h;
 
-	pthread_mutex_lock(&ialloc_lock);
+	if (rseqkit_lock_acquire(&ialloc_lock, RSEQKIT_LEVEL_IALLOC))
+		return NULL;
+	take_deferred();
 	if (ialloc_lists[cls]) {
 		struct ialloc_free *f = ialloc_lists[cls];
 
@@ -105,7 +130,8 @@ static struct ialloc_hdr *small_alloc(unsigned int cls)
 			char *c = map_anon(IALLOC_CHUNK);
 
 			if (!c) {
-				pthread_mutex_unlock(&ialloc_lock);
+				rseqkit_lock_release(&ialloc_lock, RSEQKIT_LEVEL_IALLOC);
+				errno = ENOMEM;
 				return NULL;
 			}
 			ialloc_cur = c;
@@ -114,7 +140,7 @@ static struct ialloc_hdr *small_alloc(unsigned int cls)
 		h = (struct ialloc_hdr *)ialloc_cur;
 		ialloc_cur += bsize;
 	}
-	pthread_mutex_unlock(&ialloc_lock);
+	rseqkit_lock_release(&ialloc_lock, RSEQKIT_LEVEL_IALLOC);
 	memset(h, 0, bsize);
 	h->cls = cls;
 	return h;
@@ -124,16 +150,18 @@ void *rseqkit_ialloc(size_t size)
 {
 	struct ialloc_hdr *h;
 
+	rseqkit_fork_init();
 	if (size == 0)
 		size = 1;
-	if (size <= ((size_t)1 << IALLOC_MAX_SHIFT) - IALLOC_HDR)
-		h = small_alloc(class_of(size));
-	else
+	if (size <= ((size_t)1 << IALLOC_MAX_SHIFT) - IALLOC_HDR) {
+		h = small_alloc(class_of(size));	/* sets errno */
+	} else {
 		h = large_alloc(size);
-	if (!h) {
-		errno = ENOMEM;
-		return NULL;
+		if (!h)
+			errno = ENOMEM;
 	}
+	if (!h)
+		return NULL;
 	h->magic = IALLOC_MAGIC;
 	return (char *)h + IALLOC_HDR;
 }
@@ -209,10 +237,26 @@ void rseqkit_ifree(void *p)
 	cls = h->cls;	/* the link below overwrites the header */
 	if (cls >= IALLOC_CLASSES)
 		return;		/* a corrupted header: leak rather than corrupt */
-	pthread_mutex_lock(&ialloc_lock);
-	((struct ialloc_free *)h)->next = ialloc_lists[cls];
-	ialloc_lists[cls] = (struct ialloc_free *)h;
-	pthread_mutex_unlock(&ialloc_lock);
+	if (!rseqkit_lock_acquire(&ialloc_lock, RSEQKIT_LEVEL_IALLOC)) {
+		((struct ialloc_free *)h)->next = ialloc_lists[cls];
+		ialloc_lists[cls] = (struct ialloc_free *)h;
+		rseqkit_lock_release(&ialloc_lock, RSEQKIT_LEVEL_IALLOC);
+		return;
+	}
+	/*
+	 * A signal handler that interrupted the allocator: defer it (the
+	 * class goes with the block: its header is overwritten by the link).
+	 */
+	{
+		struct ialloc_free *f = (struct ialloc_free *)h;
+
+		f->cls = cls;
+		f->next = __atomic_load_n(&ialloc_deferred, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(&ialloc_deferred, &f->next, f,
+						    true, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
+			;
+	}
 }
 
 void *rseqkit_irealloc(void *p, size_t size)
@@ -233,17 +277,35 @@ void *rseqkit_irealloc(void *p, size_t size)
 	return n;
 }
 
+/*
+ * The forking thread may not wait for the lock when a signal handler
+ * called fork() while its thread was in the allocator; then the child's
+ * lists stay as they are (consistent or not: that thread was inside), and
+ * the child starts from fresh chunks.
+ */
+static bool ialloc_fork_locked;
+
 void rseqkit_ialloc_fork_prepare(void)
 {
-	pthread_mutex_lock(&ialloc_lock);
+	ialloc_fork_locked = !rseqkit_lock_acquire(&ialloc_lock, RSEQKIT_LEVEL_IALLOC);
 }
 
 void rseqkit_ialloc_fork_parent(void)
 {
-	pthread_mutex_unlock(&ialloc_lock);
+	if (ialloc_fork_locked)
+		rseqkit_lock_release(&ialloc_lock, RSEQKIT_LEVEL_IALLOC);
 }
 
 void rseqkit_ialloc_fork_child(void)
 {
-	pthread_mutex_init(&ialloc_lock, NULL);
+	if (ialloc_fork_locked) {
+		rseqkit_lock_release(&ialloc_lock, RSEQKIT_LEVEL_IALLOC);
+		return;
+	}
+	/* Abandon what the interrupted thread was changing. */
+	for (unsigned int i = 0; i < IALLOC_CLASSES; i++)
+		ialloc_lists[i] = NULL;
+	ialloc_cur = ialloc_end = NULL;
+	ialloc_deferred = NULL;
+	rseqkit_lock_reset(&ialloc_lock);
 }

@@ -191,18 +191,19 @@ void rseqkit_pool_fork_child(void)
 }
 
 /*
- * Until the library has one set of fork handlers (docs/safety.md), the
- * pool registers its own, and the metadata allocator's (which the pool
- * uses under its locks).  Registered first, ialloc's prepare runs last.
+ * The pools' hook in the library's one set of fork handlers (src/fork.c,
+ * docs/safety.md): its slot runs after the allocator's and before the
+ * per-CPU structures', and the metadata allocator's lock is taken after
+ * every hook.
  */
+static const struct rseqkit_fork_hook pool_fork_hook = {
+	rseqkit_pool_fork_prepare, rseqkit_pool_fork_parent, rseqkit_pool_fork_child,
+};
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void atfork_register(void)
 {
-	pthread_atfork(rseqkit_ialloc_fork_prepare, rseqkit_ialloc_fork_parent,
-		       rseqkit_ialloc_fork_child);
-	pthread_atfork(rseqkit_pool_fork_prepare, rseqkit_pool_fork_parent,
-		       rseqkit_pool_fork_child);
+	rseqkit_fork_register(RSEQKIT_FORK_POOL, &pool_fork_hook);
 }
 
 void rseqkit_pool_atfork_once(void)

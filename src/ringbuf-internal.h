@@ -192,26 +192,27 @@ static inline uintptr_t rb_records(const struct rseq_ringbuf *rb, int cpu, uintp
 
 /* Futex on a word of the mapping (shared or private). */
 RSEQKIT_HIDDEN int rb_futex_wait(const struct rseq_ringbuf *rb, uint32_t *word,
-				 uint32_t val, int timeout_ms);
-RSEQKIT_HIDDEN void rb_futex_wake(const struct rseq_ringbuf *rb, uint32_t *word);
+				 uint32_t val, int timeout_ms) RSEQKIT_SYM(rb_futex_wait);
+RSEQKIT_HIDDEN void rb_futex_wake(const struct rseq_ringbuf *rb, uint32_t *word) RSEQKIT_SYM(rb_futex_wake);
 /* Wake waiting consumers (a sub-buffer completed). */
-RSEQKIT_HIDDEN void rb_notify(struct rseq_ringbuf *rb);
+RSEQKIT_HIDDEN void rb_notify(struct rseq_ringbuf *rb) RSEQKIT_SYM(rb_notify);
 /* Commit 'bytes' (and 'records') to sub-buffer of pos on cpu's buffer. */
 RSEQKIT_HIDDEN void rb_commit(struct rseq_ringbuf *rb, int cpu, uintptr_t pos,
-			      uintptr_t bytes, int records);
+			      uintptr_t bytes, int records) RSEQKIT_SYM(rb_commit);
 /* Block every signal around a claim (a handler that writes would wait
  * for the claim its own thread holds). */
-RSEQKIT_HIDDEN void rb_signals_block(sigset_t *old);
-RSEQKIT_HIDDEN void rb_signals_restore(const sigset_t *old);
-/* Close cpu's partially filled sub-buffer (writers' process). */
-RSEQKIT_HIDDEN int rb_flush_local(struct rseq_ringbuf *rb, int cpu);
+RSEQKIT_HIDDEN void rb_signals_block(sigset_t *old) RSEQKIT_SYM(rb_signals_block);
+RSEQKIT_HIDDEN void rb_signals_restore(const sigset_t *old) RSEQKIT_SYM(rb_signals_restore);
+/* Close cpu's partially filled sub-buffer (writers' process): 1, 0
+ * (nothing to close), or -1 with errno (the claim failed). */
+RSEQKIT_HIDDEN int rb_flush_local(struct rseq_ringbuf *rb, int cpu) RSEQKIT_SYM(rb_flush_local);
 /* The service's part of destroy. */
-RSEQKIT_HIDDEN void rb_service_stop(struct rseq_ringbuf *rb);
+RSEQKIT_HIDDEN void rb_service_stop(struct rseq_ringbuf *rb) RSEQKIT_SYM(rb_service_stop);
 /* Drop the sub-buffers a consumer holds or copies (destroy). */
-RSEQKIT_HIDDEN void rb_readers_free(struct rseq_ringbuf *rb);
+RSEQKIT_HIDDEN void rb_readers_free(struct rseq_ringbuf *rb) RSEQKIT_SYM(rb_readers_free);
 /* Add to one of cpu's two-word counters (local word by a critical section
  * when on cpu, the atomic word otherwise). */
 RSEQKIT_HIDDEN void rb_count(struct rseq_ringbuf *rb, int cpu, intptr_t *local,
-			     intptr_t *atomic, intptr_t n);
+			     intptr_t *atomic, intptr_t n) RSEQKIT_SYM(rb_count);
 
 #endif

@@ -23,6 +23,13 @@ int rb_flush_local(struct rseq_ringbuf *rb, int cpu)
 
 	rb_signals_block(&old);
 	v = rseq_percpu_claim(&rb->b, cpu, 0);
+	if (v == RSEQ_PERCPU_STOP) {	/* membarrier denied, ... */
+		int err = errno;
+
+		rb_signals_restore(&old);
+		errno = err;
+		return -1;
+	}
 	w = (uintptr_t)v;
 	off = w & (s - 1);
 	if (off <= RSEQ_RINGBUF_SUBBUF_HDR) {	/* nothing open, or nothing in it */
@@ -93,19 +100,21 @@ RSEQKIT_EXPORT int rseq_ringbuf_flush_cpu(struct rseq_ringbuf *rb, int cpu)
 		return -1;
 	if (!rb_priv(rb)->owner)
 		return request_flush(rb, cpu);
-	rb_flush_local(rb, cpu);
-	return 0;
+	return rb_flush_local(rb, cpu) < 0 ? -1 : 0;
 }
 
 RSEQKIT_EXPORT int rseq_ringbuf_flush(struct rseq_ringbuf *rb)
 {
+	int ret = 0;
+
 	if (!rb)
 		return rseqkit_fail(EINVAL, "rb is NULL");
 	if (!rb_priv(rb)->owner)
 		return request_flush(rb, -1);
 	for (uint64_t c = 0; c < rb_priv(rb)->lay.nr_cpus; c++)
-		rb_flush_local(rb, (int)c);
-	return 0;
+		if (rb_flush_local(rb, (int)c) < 0)
+			ret = -1;	/* errno from the last failure */
+	return ret;
 }
 
 static void *service_main(void *arg)

@@ -308,6 +308,13 @@ RSEQKIT_EXPORT void *rseq_ringbuf_reserve_slow(struct rseq_ringbuf *rb,
 
 			rb_signals_block(&old);
 			w = rseq_percpu_claim(&rb->b, cpu, 0);
+			if (w == RSEQ_PERCPU_STOP) {	/* membarrier denied, ... */
+				int err = errno;
+
+				rb_signals_restore(&old);
+				errno = err;
+				return NULL;
+			}
 			why = plan(rb, cpu, (uintptr_t)w, size, &p);
 			if (why) {
 				rseq_percpu_release(&rb->b, cpu, w);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cross_check.sh - 'make check-cross': the library and the two operation
 # tests build warning-free (-O2 -Werror, static) with every cross compiler
 # that is installed (.ci/run and the VM matrix install them).  Catches

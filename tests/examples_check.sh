@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/examples_check.sh - run every built example (build/examples/*) and
 # fail when one exits non-zero.  Each runs in the registration modes of
 # tests/run.sh: glibc (the C library registers), own
@@ -10,10 +11,10 @@ DIR=$BUILD/examples
 NORSEQ=$BUILD/tests/helpers/no-rseq
 
 n=0
-for src in examples/*.c; do
+for src in examples/*.c examples/*.cc; do
 	[ -e "$src" ] || continue
 	n=$((n + 1))
-	name=$(basename "$src" .c)
+	name=$(basename "${src%.c*}")
 	[ -x "$DIR/$name" ] || { echo "FAIL $name: $DIR/$name not built (make examples)"; exit 1; }
 done
 if [ "$n" -eq 0 ]; then
@@ -39,8 +40,9 @@ run() {	# name mode command...
 	fi
 }
 
-for src in examples/*.c; do
-	name=$(basename "$src" .c)
+for src in examples/*.c examples/*.cc; do
+	[ -e "$src" ] || continue
+	name=$(basename "${src%.c*}")
 	prog=$DIR/$name
 	run "$name" glibc "$prog"
 	GLIBC_TUNABLES=glibc.pthread.rseq=0 run "$name" own "$prog"

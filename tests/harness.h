@@ -22,6 +22,9 @@
 #include <string.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 static unsigned long test_passed, test_failed;
 
@@ -78,6 +81,35 @@ static unsigned long test_scale(unsigned long n)
 		f = 1.0;
 	r = (unsigned long)((double)n * f);
 	return r ? r : 1;
+}
+
+/* Handle signal sig with handler (SA_RESTART, nothing blocked). */
+__attribute__((unused))
+static void test_on_signal(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(sig, &sa, NULL);
+}
+
+/*
+ * Wait for child pid and check that it exited with status 0 (what and n
+ * name it in the failure): 1 when it did.
+ */
+__attribute__((unused))
+static int test_check_child(pid_t pid, const char *what, int n)
+{
+	int st;
+
+	if (!CHECK(waitpid(pid, &st, 0) == pid))
+		return 0;
+	return CHECK_MSG(WIFEXITED(st) && !WEXITSTATUS(st), "%s %d: the child %s %d", what, n,
+			 WIFEXITED(st) ? "exited with" : "was killed by signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 __attribute__((noreturn, format(printf, 1, 2), unused))

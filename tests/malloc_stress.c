@@ -182,19 +182,19 @@ static void drain_box(struct worker *w)
 }
 
 /*
- * rseqkit's rseq_percpu_thread_disable_rseq() in the librseqkit.so the
+ * rseqkit's rseq_percpu_thread_without_rseq() in the librseqkit.so the
  * allocator uses (this program also links the static library: a copy of
  * its own), or NULL.  A thread that disables rseq makes the allocator take
  * its paths for threads without rseq in a process where rseq works.
  */
-static void (*disable_rseq)(bool);
+static int (*disable_rseq)(bool);
 
 static void find_disable_rseq(void)
 {
 	void *h = dlopen("librseqkit.so.0", RTLD_NOW | RTLD_NOLOAD);
 
 	if (h)
-		*(void **)&disable_rseq = dlsym(h, "rseqkit_percpu_thread_disable_rseq");
+		*(void **)&disable_rseq = dlsym(h, "rseqkit_percpu_thread_without_rseq");
 }
 
 static void *work(void *arg)
@@ -203,7 +203,7 @@ static void *work(void *arg)
 	int off = disable_rseq && w->id % 4 == 3;
 
 	if (off)
-		disable_rseq(true);
+		CHECK_EQ(disable_rseq(true), 0);
 
 	for (unsigned long it = 0; it < w->iters; it++) {
 		unsigned int i = (unsigned int)(rnd(&w->seed) % SLOTS);
@@ -268,7 +268,7 @@ static void *work(void *arg)
 	}
 	drain_box(w);
 	if (off)
-		disable_rseq(false);
+		CHECK_EQ(disable_rseq(false), 0);
 	return NULL;
 }
 
@@ -867,7 +867,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	find_disable_rseq();
-	CHECK_MSG(disable_rseq != NULL, "librseqkit.so's rseq_percpu_thread_disable_rseq found");
+	CHECK_MSG(disable_rseq != NULL, "librseqkit.so's rseq_percpu_thread_without_rseq found");
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	test_interface();

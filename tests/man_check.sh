@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/man_check.sh - the man pages.
 #  (a) every page under man/ renders with groff without a warning (the
 #      warnings are errors); .so link pages must name an existing page.
@@ -56,14 +57,14 @@ fi
 for h in $HEADERS; do
 	# "static inline [attributes] <type> rseq_name(" over up to 3 lines
 	names="$names $(awk '
-		/^static inline/ { buf = $0; n = 3; next }
+		/^(static inline|RSEQ_PERCPU_INLINE)/ { buf = $0; n = 3; next }
 		n > 0 { buf = buf " " $0; n--;
 			if (match(buf, /rseq_[A-Za-z0-9_]+[ \t]*\(/)) {
 				s = substr(buf, RSTART, RLENGTH); sub(/[ \t]*\(/, "", s)
 				print s; n = 0 } }
 		' "$h")"
 	# one-line definitions: "static inline T rseq_name(void)" on the same line
-	names="$names $(sed -n 's/^static inline[^(]*[ *]\(rseq_[A-Za-z0-9_]*\)(.*/\1/p' "$h")"
+	names="$names $(sed -n -E 's/^(static inline|RSEQ_PERCPU_INLINE)[^(]*[ *](rseq_[A-Za-z0-9_]*)\(.*/\2/p' "$h")"
 done
 checked=0
 for n in $(printf '%s\n' $names | sort -u); do

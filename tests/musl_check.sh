@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # musl_check.sh - rseqkit with musl, which neither registers rseq nor
 # exports glibc's __rseq_* symbols: the library must find that out through
 # its weak references (static binaries, no dlsym) and register its own

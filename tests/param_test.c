@@ -464,7 +464,7 @@ static int workers_done, workers_release;
 
 static void *worker(void *p)
 {
-	struct worker_arg *wa = p;
+	struct worker_arg *wa = (struct worker_arg *)p;
 
 	if (rseq_register_current_thread()) {
 		wa->reg_failed = errno;
@@ -493,6 +493,8 @@ static void *alloc_zero(size_t n)
 	return p;
 }
 
+#define ALLOC_SLOTS(type)	((type *)alloc_zero(sizeof(type) * (size_t)nr_slots))
+
 static int possible_cpus(void)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
@@ -511,92 +513,216 @@ static int possible_cpus(void)
 	return hi + 1 > n ? hi + 1 : n;
 }
 
-static int run_one(void)
+/* What a run starts with, for its verification. */
+struct run {
+	long init_count;
+	intptr_t init_sum;
+};
+
+/* ---- each test: set up the per-CPU data, then verify and free it ---- */
+
+static void spinlock_setup(struct run *r)
 {
-	struct worker_arg *wa = calloc((size_t)cfg.threads, sizeof(*wa));
-	void *(*fn)(void *) = NULL;
-	pthread_t kicker, manager;
-	long expect_sum = 0, init_count = 0, sum = 0;
-	unsigned long aborts = 0;
-	unsigned long failed_before = test_failed;
-	intptr_t init_sum = 0;
+	(void)r;
+	lock_words = ALLOC_SLOTS(struct slot);
+	lock_data = ALLOC_SLOTS(struct slot);
+}
 
-	workers = calloc((size_t)cfg.threads, sizeof(*workers));
-	sig_counts = alloc_zero(sizeof(struct slot) * (size_t)nr_slots);
-	signals_raised = signals_handled_fallback = 0;
+static void spinlock_verify(struct run *r)
+{
+	long expect = (long)cfg.threads * cfg.reps, sum = sum_slots(lock_data);
 
-	switch (cfg.test) {
-	case 's':
-		lock_words = alloc_zero(sizeof(struct slot) * (size_t)nr_slots);
-		lock_data = alloc_zero(sizeof(struct slot) * (size_t)nr_slots);
-		fn = spinlock_thread;
-		break;
-	case 'l':
-		list_heads = alloc_zero(sizeof(struct slot) * (size_t)nr_slots);
-		for (int c = 0; c < nr_slots; c++)
-			for (int k = 0; k < 10; k++) {
-				struct node *n = malloc(sizeof(*n));
+	(void)r;
+	CHECK_MSG(sum == expect, "spinlock: %ld != %ld", sum, expect);
+	for (int c = 0; c < nr_slots; c++)
+		CHECK_MSG(lock_words[c].v == 0, "lock %d left held", c);
+	free(lock_words);
+	free(lock_data);
+}
 
-				n->data = c * 10 + k + 1;
-				n->next = (struct node *)list_heads[c].v;
-				list_heads[c].v = (intptr_t)n;
-				init_sum += n->data;
-				init_count++;
-			}
-		fn = list_thread;
-		break;
-	case 'b':
-		bufs = alloc_zero(sizeof(struct pbuf) * (size_t)nr_slots);
-		for (int c = 0; c < nr_slots; c++)
-			for (int k = 0; k < BUF_CAP / 2; k++) {
-				struct node *n = malloc(sizeof(*n));
+static struct node *new_node(struct run *r, intptr_t data)
+{
+	struct node *n = (struct node *)malloc(sizeof(*n));
 
-				n->data = c * BUF_CAP + k + 1;
-				bufs[c].array[bufs[c].offset++] = (intptr_t)n;
-				init_sum += n->data;
-				init_count++;
-			}
-		fn = buffer_thread;
-		break;
-	case 'm':
-		mbufs = alloc_zero(sizeof(struct mbuf) * (size_t)nr_slots);
-		for (int c = 0; c < nr_slots; c++)
-			for (int k = 0; k < BUF_CAP / 2; k++) {
-				struct item *it = &mbufs[c].array[mbufs[c].offset++];
+	n->data = data;
+	r->init_sum += data;
+	r->init_count++;
+	return n;
+}
 
-				it->data1 = c * BUF_CAP + k + 1;
-				it->data2 = it->data1 * 3;
-				memset(it->tail, (char)it->data1, sizeof(it->tail));
-				init_sum += it->data1;
-				init_count++;
-			}
-		fn = memcpy_thread;
-		break;
-	case 'i':
-		counts = alloc_zero(sizeof(struct slot) * (size_t)nr_slots);
-		fn = inc_thread;
-		break;
-	case 'o':
-	case 'r':
-		for (int k = 0; k < 2; k++) {
-			entries[k] = alloc_zero(sizeof(struct entry) * (size_t)nr_slots);
-			deref_counts[k] = alloc_zero(sizeof(struct slot) * (size_t)nr_slots);
-			for (int c = 0; c < nr_slots; c++)
-				entries[k][c].counter = &deref_counts[k][c].v;
+static void list_setup(struct run *r)
+{
+	list_heads = ALLOC_SLOTS(struct slot);
+	for (int c = 0; c < nr_slots; c++)
+		for (int k = 0; k < 10; k++) {
+			struct node *n = new_node(r, c * 10 + k + 1);
+
+			n->next = (struct node *)list_heads[c].v;
+			list_heads[c].v = (intptr_t)n;
 		}
-		deref_base = (intptr_t)entries[0];
-		deref_harvested = 0;
-		deref_stop = 0;
-		fn = deref_thread;
-		break;
-	default:
-		fprintf(stderr, "unknown test '%c'\n", cfg.test);
-		return 2;
-	}
+}
 
+/* Conservation: every node or item, and the sum of their data. */
+static void check_count(const char *what, struct run *r, long n, intptr_t s)
+{
+	CHECK_MSG(n == r->init_count && s == r->init_sum,
+		  "%s: %ld items sum %ld, expected %ld sum %ld",
+		  what, n, (long)s, r->init_count, (long)r->init_sum);
+}
+
+static void list_verify(struct run *r)
+{
+	long n = 0;
+	intptr_t s = 0;
+
+	for (int c = 0; c < nr_slots; c++)
+		for (struct node *p = (struct node *)list_heads[c].v, *q; p; p = q) {
+			q = p->next;
+			s += p->data;
+			n++;
+			free(p);
+		}
+	check_count("list", r, n, s);
+	free(list_heads);
+}
+
+static void buffer_setup(struct run *r)
+{
+	bufs = ALLOC_SLOTS(struct pbuf);
+	for (int c = 0; c < nr_slots; c++)
+		for (int k = 0; k < BUF_CAP / 2; k++)
+			bufs[c].array[bufs[c].offset++] =
+				(intptr_t)new_node(r, c * BUF_CAP + k + 1);
+}
+
+static void buffer_verify(struct run *r)
+{
+	long n = 0;
+	intptr_t s = 0;
+
+	for (int c = 0; c < nr_slots; c++)
+		for (intptr_t k = 0; k < bufs[c].offset; k++) {
+			struct node *p = (struct node *)bufs[c].array[k];
+
+			s += p->data;
+			n++;
+			free(p);
+		}
+	check_count("buffer", r, n, s);
+	free(bufs);
+}
+
+static void memcpy_setup(struct run *r)
+{
+	mbufs = ALLOC_SLOTS(struct mbuf);
+	for (int c = 0; c < nr_slots; c++)
+		for (int k = 0; k < BUF_CAP / 2; k++) {
+			struct item *it = &mbufs[c].array[mbufs[c].offset++];
+
+			it->data1 = c * BUF_CAP + k + 1;
+			it->data2 = it->data1 * 3;
+			memset(it->tail, (char)it->data1, sizeof(it->tail));
+			r->init_sum += it->data1;
+			r->init_count++;
+		}
+}
+
+static void memcpy_verify(struct run *r)
+{
+	long n = 0;
+	intptr_t s = 0;
+
+	for (int c = 0; c < nr_slots; c++)
+		for (intptr_t k = 0; k < mbufs[c].offset; k++) {
+			s += mbufs[c].array[k].data1;
+			n++;
+		}
+	check_count("memcpy buffer", r, n, s);
+	free(mbufs);
+}
+
+static void inc_setup(struct run *r)
+{
+	(void)r;
+	counts = ALLOC_SLOTS(struct slot);
+}
+
+static void inc_verify(struct run *r)
+{
+	long expect = (long)cfg.threads * cfg.reps, sum = sum_slots(counts);
+
+	(void)r;
+	CHECK_MSG(sum == expect, "increment: %ld != %ld", sum, expect);
+	free(counts);
+}
+
+static void deref_setup(struct run *r)
+{
+	(void)r;
+	for (int k = 0; k < 2; k++) {
+		entries[k] = ALLOC_SLOTS(struct entry);
+		deref_counts[k] = ALLOC_SLOTS(struct slot);
+		for (int c = 0; c < nr_slots; c++)
+			entries[k][c].counter = &deref_counts[k][c].v;
+	}
+	deref_base = (intptr_t)entries[0];
+	deref_harvested = 0;
+	deref_stop = 0;
+}
+
+static void deref_verify(struct run *r)
+{
+	long expect = 0, sum;
+
+	(void)r;
+#ifdef RSEQ_ARCH_HAS_OFFSET_DEREF_ADDV
+	expect = (long)cfg.threads * cfg.reps;
+#endif
+	sum = deref_harvested + sum_slots(deref_counts[0]) + sum_slots(deref_counts[1]);
+	CHECK_MSG(sum == expect, "offset-deref: %ld != %ld", sum, expect);
+	for (int k = 0; k < 2; k++) {
+		free(entries[k]);
+		free(deref_counts[k]);
+	}
+}
+
+static const struct test_kind {
+	char id;
+	void (*setup)(struct run *r);
+	void *(*thread)(void *arg);
+	void (*verify)(struct run *r);
+} test_kinds[] = {
+	{ 's', spinlock_setup, spinlock_thread, spinlock_verify },
+	{ 'l', list_setup, list_thread, list_verify },
+	{ 'b', buffer_setup, buffer_thread, buffer_verify },
+	{ 'm', memcpy_setup, memcpy_thread, memcpy_verify },
+	{ 'i', inc_setup, inc_thread, inc_verify },
+	{ 'o', deref_setup, deref_thread, deref_verify },
+	{ 'r', deref_setup, deref_thread, deref_verify },	/* + the manager */
+};
+
+static const struct test_kind *find_kind(char id)
+{
+	for (size_t i = 0; i < sizeof(test_kinds) / sizeof(test_kinds[0]); i++)
+		if (test_kinds[i].id == id)
+			return &test_kinds[i];
+	return NULL;
+}
+
+/*
+ * The workers, the kicker and the fence manager, until every worker is
+ * done; returns the aborts the workers counted.
+ */
+static unsigned long run_threads(const struct test_kind *k)
+{
+	struct worker_arg *wa = (struct worker_arg *)calloc((size_t)cfg.threads, sizeof(*wa));
+	pthread_t kicker, manager;
+	unsigned long aborts = 0;
+
+	workers = (pthread_t *)calloc((size_t)cfg.threads, sizeof(*workers));
 	workers_done = workers_release = 0;
 	for (int t = 0; t < cfg.threads; t++) {
-		wa[t].fn = fn;
+		wa[t].fn = k->thread;
 		if (pthread_create(&workers[t], NULL, worker, &wa[t])) {
 			perror("pthread_create");
 			exit(2);
@@ -605,7 +731,7 @@ static int run_one(void)
 	kicker_stop = 0;
 	if (cfg.kicker)
 		pthread_create(&kicker, NULL, kicker_thread, NULL);
-	if (cfg.test == 'r')
+	if (k->id == 'r')
 		pthread_create(&manager, NULL, deref_manager, NULL);
 	while (__atomic_load_n(&workers_done, __ATOMIC_ACQUIRE) < cfg.threads)
 		usleep(200);
@@ -613,7 +739,7 @@ static int run_one(void)
 	deref_stop = 1;
 	if (cfg.kicker)
 		pthread_join(kicker, NULL);
-	if (cfg.test == 'r')
+	if (k->id == 'r')
 		pthread_join(manager, NULL);
 	__atomic_store_n(&workers_release, 1, __ATOMIC_RELEASE);
 	for (int t = 0; t < cfg.threads; t++) {
@@ -622,102 +748,38 @@ static int run_one(void)
 			  strerror(wa[t].reg_failed), rseq_error_reason());
 		aborts += wa[t].aborts;
 	}
+	free(workers);
+	free(wa);
+	return aborts;
+}
 
-	switch (cfg.test) {
-	case 's':
-		expect_sum = (long)cfg.threads * cfg.reps;
-		sum = sum_slots(lock_data);
-		CHECK_MSG(sum == expect_sum, "spinlock: %ld != %ld", sum, expect_sum);
-		for (int c = 0; c < nr_slots; c++)
-			CHECK_MSG(lock_words[c].v == 0, "lock %d left held", c);
-		free(lock_words);
-		free(lock_data);
-		break;
-	case 'l': {
-		long n = 0;
-		intptr_t s = 0;
+/* One configuration (cfg): set up, run, verify, report. */
+static int run_one(void)
+{
+	const struct test_kind *k = find_kind(cfg.test);
+	struct run r = { 0, 0 };
+	unsigned long failed_before = test_failed, aborts;
+	long handled;
 
-		for (int c = 0; c < nr_slots; c++)
-			for (struct node *p = (struct node *)list_heads[c].v, *q; p; p = q) {
-				q = p->next;
-				s += p->data;
-				n++;
-				free(p);
-			}
-		CHECK_MSG(n == init_count && s == init_sum,
-			  "list: %ld nodes sum %ld, expected %ld sum %ld",
-			  n, (long)s, init_count, (long)init_sum);
-		free(list_heads);
-		break;
+	if (!k) {
+		fprintf(stderr, "unknown test '%c'\n", cfg.test);
+		return 2;
 	}
-	case 'b': {
-		long n = 0;
-		intptr_t s = 0;
-
-		for (int c = 0; c < nr_slots; c++)
-			for (intptr_t k = 0; k < bufs[c].offset; k++) {
-				struct node *p = (struct node *)bufs[c].array[k];
-
-				s += p->data;
-				n++;
-				free(p);
-			}
-		CHECK_MSG(n == init_count && s == init_sum,
-			  "buffer: %ld nodes sum %ld, expected %ld sum %ld",
-			  n, (long)s, init_count, (long)init_sum);
-		free(bufs);
-		break;
-	}
-	case 'm': {
-		long n = 0;
-		intptr_t s = 0;
-
-		for (int c = 0; c < nr_slots; c++)
-			for (intptr_t k = 0; k < mbufs[c].offset; k++) {
-				s += mbufs[c].array[k].data1;
-				n++;
-			}
-		CHECK_MSG(n == init_count && s == init_sum,
-			  "memcpy buffer: %ld items sum %ld, expected %ld sum %ld",
-			  n, (long)s, init_count, (long)init_sum);
-		free(mbufs);
-		break;
-	}
-	case 'i':
-		expect_sum = (long)cfg.threads * cfg.reps;
-		sum = sum_slots(counts);
-		CHECK_MSG(sum == expect_sum, "increment: %ld != %ld", sum, expect_sum);
-		free(counts);
-		break;
-	case 'o':
-	case 'r':
-#ifdef RSEQ_ARCH_HAS_OFFSET_DEREF_ADDV
-		expect_sum = (long)cfg.threads * cfg.reps;
-#endif
-		sum = deref_harvested + sum_slots(deref_counts[0]) + sum_slots(deref_counts[1]);
-		CHECK_MSG(sum == expect_sum, "offset-deref: %ld != %ld", sum, expect_sum);
-		for (int k = 0; k < 2; k++) {
-			free(entries[k]);
-			free(deref_counts[k]);
-		}
-		break;
-	}
-
+	sig_counts = ALLOC_SLOTS(struct slot);
+	signals_raised = signals_handled_fallback = 0;
+	k->setup(&r);
+	aborts = run_threads(k);
+	k->verify(&r);
 	/* Every signal the kicker sent was counted exactly once. */
-	{
-		long handled = sum_slots(sig_counts) + signals_handled_fallback;
-
-		CHECK_MSG(handled == signals_raised,
-			  "signals: handled %ld != raised %ld", handled, signals_raised);
-	}
+	handled = sum_slots(sig_counts) + signals_handled_fallback;
+	CHECK_MSG(handled == signals_raised,
+		  "signals: handled %ld != raised %ld", handled, signals_raised);
 	if (cfg.verbose || test_failed != failed_before)
 		printf("  -T %c%s%s%s -t %d -r %ld: %s, %lu aborts, %ld signals\n",
 		       cfg.test, cfg.release ? " -M" : "", cfg.mm_cid ? " -c" : "",
 		       cfg.kicker ? " -a" : "", cfg.threads, cfg.reps,
 		       test_failed == failed_before ? "ok" : "FAILED", aborts, signals_raised);
 	free(sig_counts);
-	free(workers);
-	free(wa);
 	return 0;
 }
 
@@ -737,11 +799,64 @@ static void set_inject(int point, int value)
 		loop_cnt[point] = value;
 }
 
+static void set_cfg(char test, bool release, bool mm_cid, int threads, long reps)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.test = test;
+	cfg.release = release;
+	cfg.mm_cid = mm_cid;
+	cfg.threads = threads;
+	cfg.reps = reps;
+}
+
+/*
+ * One test, order and index through the matrix: plain, with the kicker,
+ * then delays at every injection point and yield/signal/sleep at the C
+ * ones.  Returns the number of configurations run.
+ */
+static unsigned long matrix_row(char t, bool release, bool mm_cid, int threads)
+{
+	unsigned long configs = 0;
+
+	set_cfg(t, release, mm_cid, threads, (long)test_scale(100000));
+	set_inject(0, 0);
+	opt_modulo = opt_yield = opt_signal = opt_sleep = 0;
+	run_one();
+	cfg.kicker = true;	/* asynchronous signals and migrations */
+	run_one();
+	cfg.kicker = false;
+	cfg.reps = (long)test_scale(5000);
+	configs += 2;
+	for (int p = 1; p <= NR_INJECT; p++) {
+		if (p <= 6 && !TEST_HAS_ASM_INJECT)
+			continue;
+		set_inject(p, 150);
+		run_one();
+		configs++;
+		if (p < 7)
+			continue;
+		set_inject(p, -1);
+		opt_modulo = 25;
+		opt_yield = 1;
+		run_one();
+		opt_yield = 0;
+		opt_signal = 1;
+		run_one();
+		opt_signal = 0;
+		opt_sleep = 1;
+		opt_modulo = 400;
+		run_one();
+		opt_sleep = 0;
+		opt_modulo = 0;
+		configs += 3;
+	}
+	return configs;
+}
+
 /* The built-in matrix that 'make check' runs. */
 static void run_matrix(int threads)
 {
 	const char *tests = "slbmio";
-	long base_reps = (long)test_scale(100000), inj_reps = (long)test_scale(5000);
 	unsigned long configs = 0;
 
 	for (int idx = 0; idx < 2; idx++) {
@@ -752,49 +867,13 @@ static void run_matrix(int threads)
 		for (const char *t = tests; *t; t++) {
 			int orders = (*t == 'b' || *t == 'm') ? 2 : 1;
 
-			for (int mo = 0; mo < orders; mo++) {
-				cfg = (struct cfg){ .test = *t, .release = mo, .mm_cid = idx,
-						    .threads = threads, .reps = base_reps };
-				set_inject(0, 0);
-				opt_modulo = opt_yield = opt_signal = opt_sleep = 0;
-				run_one();
-				configs++;
-				/* asynchronous signals and migrations */
-				cfg.kicker = true;
-				run_one();
-				configs++;
-				cfg.kicker = false;
-				cfg.reps = inj_reps;
-				/* delays, then yield/signal/sleep, at every point */
-				for (int p = 1; p <= NR_INJECT; p++) {
-					if (p <= 6 && !TEST_HAS_ASM_INJECT)
-						continue;
-					set_inject(p, 150);
-					run_one();
-					configs++;
-					if (p < 7)
-						continue;
-					set_inject(p, -1);
-					opt_modulo = 25;
-					opt_yield = 1;
-					run_one();
-					opt_yield = 0;
-					opt_signal = 1;
-					run_one();
-					opt_signal = 0;
-					opt_sleep = 1;
-					opt_modulo = 400;
-					run_one();
-					opt_sleep = 0;
-					opt_modulo = 0;
-					configs += 3;
-				}
-			}
+			for (int mo = 0; mo < orders; mo++)
+				configs += matrix_row(*t, mo != 0, idx != 0, threads);
 		}
 	}
 	set_inject(0, 0);
 	if (membarrier_ok) {
-		cfg = (struct cfg){ .test = 'r', .threads = threads, .reps = base_reps * 4 };
+		set_cfg('r', false, false, threads, (long)test_scale(100000) * 4);
 		run_one();
 		configs++;
 	} else {
@@ -804,21 +883,11 @@ static void run_matrix(int threads)
 	printf("%lu configurations, %d threads on %d CPUs\n", configs, threads, get_nprocs());
 }
 
-int main(int argc, char **argv)
+/* The options of one configuration: -1 when the program should exit (*status). */
+static int parse_options(int argc, char **argv, int *status)
 {
-	struct sigaction sa = { .sa_handler = sig_handler };
-	int threads = 4 * get_nprocs(), opt;
-	bool single = argc > 1;
+	int opt;
 
-	if (threads < 6)
-		threads = 6;
-	nr_slots = possible_cpus();
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGRTMIN, &sa, NULL);	/* queued: none coalesce */
-
-	cfg = (struct cfg){ .test = 's', .threads = threads, .reps = 5000 };
 	while ((opt = getopt(argc, argv, "T:Mc1:2:3:4:5:6:7:8:9:m:yks:at:r:vh")) != -1) {
 		switch (opt) {
 		case 'T': cfg.test = optarg[0]; break;
@@ -839,10 +908,32 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: %s [-T s|l|b|m|i|o|r] [-M] [-c] [-1..-9 N] "
 				"[-m N] [-y] [-k] [-s MS] [-a] [-t N] [-r N] [-v]\n", argv[0]);
-			return opt == 'h' ? 0 : 2;
+			*status = opt == 'h' ? 0 : 2;
+			return -1;
 		}
 	}
+	return 0;
+}
 
+/* Every handler counts its signal (SIGRTMIN: queued, none coalesce). */
+static void install_handlers(void)
+{
+	test_on_signal(SIGUSR1, sig_handler);
+	test_on_signal(SIGRTMIN, sig_handler);
+}
+
+int main(int argc, char **argv)
+{
+	int threads = 4 * get_nprocs(), status;
+	bool single = argc > 1;
+
+	if (threads < 6)
+		threads = 6;
+	nr_slots = possible_cpus();
+	install_handlers();
+	set_cfg('s', false, false, threads, 5000);
+	if (parse_options(argc, argv, &status))
+		return status;
 	if (rseq_register_current_thread()) {
 		if (test_expect_unavailable()) {
 			CHECK(!rseq_available());
@@ -859,7 +950,6 @@ int main(int argc, char **argv)
 		test_skip("mm_cid indexing needs Linux 6.3 (feature size %u)", rseq_feature_size);
 	if (cfg.test == 'r' && !membarrier_ok)
 		test_skip("MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ needs Linux 5.10");
-
 	if (single)
 		run_one();
 	else

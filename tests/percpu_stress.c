@@ -20,27 +20,9 @@ static int inject_loops[10];
 static __thread unsigned int inject_ctr;
 static int inject_yield;
 
-#if defined(__x86_64__)
-#define RSEQ_INJECT_INPUT						\
-	, [inject3] "m" (inject_loops[3]), [inject4] "m" (inject_loops[4]),	\
-	  [inject5] "m" (inject_loops[5]), [inject6] "m" (inject_loops[6])
-#define RSEQ_INJECT_CLOBBER	, "r11"
-#define RSEQ_INJECT_LOOP(n)					\
-	"movl %[inject" #n "], %%r11d\n\t"				\
-	"testl %%r11d, %%r11d\n\t"					\
-	"jz 333f\n\t"							\
-	"222:\n\t"							\
-	"decl %%r11d\n\t"						\
-	"jnz 222b\n\t"							\
-	"333:\n\t"
-#define RSEQ_INJECT_AT_1
-#define RSEQ_INJECT_AT_2
-#define RSEQ_INJECT_AT_3	RSEQ_INJECT_LOOP(3)
-#define RSEQ_INJECT_AT_4	RSEQ_INJECT_LOOP(4)
-#define RSEQ_INJECT_AT_5	RSEQ_INJECT_LOOP(5)
-#define RSEQ_INJECT_AT_6	RSEQ_INJECT_LOOP(6)
-#define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_AT_##n
-#endif
+/* Delay loops inside the critical sections: tests/arch/<arch>/inject.h. */
+#define RSEQ_INJECT_LOOPS inject_loops
+#include "arch/inject.h"
 /* Before every operation: now and then, give the CPU away. */
 #define RSEQ_INJECT_C(n)						\
 	{								\
@@ -50,6 +32,7 @@ static int inject_yield;
 
 #include "harness.h"
 #include <rseqkit/percpu/percpu.h>
+#include "percpu_util.h"
 
 static int nt, nr_cpus_onln;
 static unsigned long iters;
@@ -59,6 +42,7 @@ static int workers_done;
 static struct rseq_percpu_counter *sig_counter;
 static unsigned long sig_adds;
 static pthread_t *tids;
+static unsigned long holder_errors;
 
 static void on_signal(int sig)
 {
@@ -87,21 +71,11 @@ static void migrate(int id, unsigned long i)
 
 static void worker_start(int id)
 {
+	(void)rseq_register_current_thread();
 	if (id % 4 == 3)
-		rseq_percpu_thread_disable_rseq(true);	/* a mixed process */
+		rseq_percpu_thread_without_rseq(true);	/* a mixed process */
 }
 
-static unsigned int rnd(unsigned int *s)
-{
-	*s = *s * 1103515245 + 12345;
-	return *s >> 8;
-}
-
-struct phase {
-	const char *name;
-	void *(*worker)(void *);
-	void *(*remote)(void *);
-};
 
 static void *signaler(void *arg)
 {
@@ -114,14 +88,14 @@ static void *signaler(void *arg)
 	return NULL;
 }
 
-static void run_phase(const struct phase *ph)
+static void run_phase(void *(*worker)(void *), void *(*remote)(void *))
 {
 	pthread_t rem, sig;
 
 	__atomic_store_n(&phase_done, 0, __ATOMIC_RELEASE);
 	for (long i = 0; i < nt; i++)
-		pthread_create(&tids[i], NULL, ph->worker, (void *)i);
-	pthread_create(&rem, NULL, ph->remote, NULL);
+		pthread_create(&tids[i], NULL, worker, (void *)i);
+	pthread_create(&rem, NULL, remote, NULL);
 	pthread_create(&sig, NULL, signaler, NULL);
 	/* Workers end by counting themselves; the signaler stops before
 	 * any worker is joined (pthread_kill needs a thread not yet joined). */
@@ -156,9 +130,13 @@ static void *counter_remote(void *arg)
 {
 	unsigned int seed = 1;
 	(void)arg;
-	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE))
-		__atomic_fetch_add(&ctr_taken, rseq_percpu_counter_read_reset(ctr,
-				(int)(rnd(&seed) % (unsigned int)ctr->b.nr)), __ATOMIC_RELAXED);
+	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE)) {
+		intptr_t t;
+
+		if (!rseq_percpu_counter_read_reset(ctr, (int)(rnd(&seed) %
+				(unsigned int)rseq_percpu_counter_nr_cpus(ctr)), &t))
+			__atomic_fetch_add(&ctr_taken, t, __ATOMIC_RELAXED);
+	}
 	return NULL;
 }
 
@@ -193,7 +171,13 @@ static void *lock_remote(void *arg)
 	unsigned int seed = 2;
 	(void)arg;
 	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE)) {
-		int cpu = rseq_percpu_lock_cpu(lck, (int)(rnd(&seed) % (unsigned int)lck->b.nr));
+		int cpu = rseq_percpu_lock_cpu(lck, (int)(rnd(&seed) %
+				(unsigned int)rseq_percpu_lock_nr_cpus(lck)));
+
+		if (cpu < 0) {
+			__atomic_fetch_add(&holder_errors, 1, __ATOMIC_RELAXED);
+			continue;
+		}
 		lock_data[cpu]++;
 		rseq_percpu_unlock(lck, cpu);
 		lock_remote_ops++;
@@ -211,7 +195,6 @@ struct node {
 static struct node *nodes;
 static struct rseq_percpu_stack *stk;
 static struct rseq_percpu_buffer *buf;
-static unsigned long holder_errors;
 
 static void hold(struct node *n, int who)
 {
@@ -256,7 +239,7 @@ static void *stack_remote(void *arg)
 	(void)arg;
 	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE)) {
 		struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk,
-				(int)(rnd(&seed) % (unsigned int)stk->b.nr)), *next;
+				(int)(rnd(&seed) % (unsigned int)rseq_percpu_stack_nr_cpus(stk))), *next;
 		for (; l; l = next) {
 			next = l->next;
 			hold((struct node *)l, nt);
@@ -280,7 +263,7 @@ static void *buffer_worker(void *arg)
 		struct node *n;
 
 		migrate(id, i);
-		n = rseq_percpu_buffer_pop(buf);
+		n = (struct node *)rseq_percpu_buffer_pop(buf);
 		if (!n)
 			continue;
 		hold(n, id);
@@ -298,13 +281,18 @@ static void *buffer_remote(void *arg)
 	void *out[64];
 	(void)arg;
 	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE)) {
-		size_t k = rseq_percpu_buffer_drain_cpu(buf,
-				(int)(rnd(&seed) % (unsigned int)buf->b.nr), out, 64);
-		for (size_t i = 0; i < k; i++) {
-			hold(out[i], nt);
-			unhold(out[i]);
+		ssize_t k = rseq_percpu_buffer_drain_cpu(buf,
+				(int)(rnd(&seed) % (unsigned int)rseq_percpu_buffer_nr_cpus(buf)), out, 64);
+
+		if (k < 0) {
+			__atomic_fetch_add(&holder_errors, 1, __ATOMIC_RELAXED);
+			continue;
 		}
-		if (rseq_percpu_buffer_push_many(buf, out, k) != k)
+		for (ssize_t i = 0; i < k; i++) {
+			hold((struct node *)out[i], nt);
+			unhold((struct node *)out[i]);
+		}
+		if (rseq_percpu_buffer_push_many(buf, out, (size_t)k) != k)
 			__atomic_fetch_add(&holder_errors, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -357,7 +345,8 @@ static void *fifo_remote(void *arg)
 	struct rec o;
 	(void)arg;
 	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE))
-		if (!rseq_percpu_fifo_pop_cpu(fifo, (int)(rnd(&seed) % (unsigned int)fifo->b.nr), &o))
+		if (!rseq_percpu_fifo_pop_cpu(fifo, (int)(rnd(&seed) %
+				(unsigned int)rseq_percpu_fifo_nr_cpus(fifo)), &o))
 			got_rec(&o);
 	return NULL;
 }
@@ -365,6 +354,7 @@ static void *fifo_remote(void *arg)
 /* ---- cache ---- */
 static struct rseq_percpu_cache *cache;
 static unsigned long cache_errors, cache_allocs;
+static int cache_nr_cpus;
 
 static void *cache_worker(void *arg)
 {
@@ -378,7 +368,7 @@ static void *cache_worker(void *arg)
 
 		migrate(id, i);
 		for (int j = 0; j < k; j++) {
-			objs[j] = rseq_percpu_cache_alloc(cache);
+			objs[j] = (long *)rseq_percpu_cache_alloc(cache);
 			if (!objs[j]) {
 				__atomic_fetch_add(&cache_errors, 1, __ATOMIC_RELAXED);
 				k = j;
@@ -408,13 +398,15 @@ static void *cache_remote(void *arg)
 	unsigned int seed = 6;
 	(void)arg;
 	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE)) {
-		rseq_percpu_cache_drain_cpu(cache, (int)(rnd(&seed) % (unsigned int)cache->buf.b.nr));
+		rseq_percpu_cache_drain_cpu(cache, (int)(rnd(&seed) % (unsigned int)cache_nr_cpus));
 		usleep(50);
 	}
 	return NULL;
 }
 
-static void check_nodes(const char *what, int *seen)
+static int *seen;
+
+static void check_nodes(const char *what)
 {
 	int missing = 0, dup = 0;
 
@@ -426,134 +418,157 @@ static void check_nodes(const char *what, int *seen)
 	CHECK_EQ(holder_errors, 0);
 }
 
-int main(int argc, char **argv)
+/* ---- each structure: create, run the phase, verify, destroy ---- */
+
+static void check_counter(void)
 {
-	struct sigaction sa;
+	intptr_t total;
+
+	ctr = rseq_percpu_counter_create(NULL);
+	sig_counter = ctr;
+	run_phase(counter_worker, counter_remote);
+	sig_counter = NULL;
+	total = rseq_percpu_counter_sum(ctr) + ctr_taken;
+	CHECK_EQ(total, (intptr_t)(nt * iters + sig_adds));
+	printf("counter: %ld = %d x %lu + %lu signal-handler adds (%ld taken by remote resets)\n",
+	       (long)total, nt, iters, sig_adds, (long)ctr_taken);
+	rseq_percpu_counter_destroy(ctr);
+}
+
+static void check_lock(void)
+{
+	long sum = 0;
+	int nr;
+
+	lck = rseq_percpu_lock_create(NULL);
+	nr = rseq_percpu_lock_nr_cpus(lck);
+	lock_data = (long *)calloc((size_t)nr, sizeof(long));
+	run_phase(lock_worker, lock_remote);
+	for (int c = 0; c < nr; c++)
+		sum += lock_data[c];
+	CHECK_EQ(sum, (long)(nt * iters + lock_remote_ops));
+	CHECK_EQ(holder_errors, 0);
+	printf("lock: %ld increments (%lu remote)\n", sum, lock_remote_ops);
+	rseq_percpu_lock_destroy(lck);
+	free(lock_data);
+}
+
+static void check_stack(void)
+{
+	stk = rseq_percpu_stack_create(NULL);
+	run_phase(stack_worker, stack_remote);
+	for (int c = 0; c < rseq_percpu_stack_nr_cpus(stk); c++)
+		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
+			seen[((struct node *)l)->id]++;
+	check_nodes("stack");
+	rseq_percpu_stack_destroy(stk);
+}
+
+static void check_buffer(void)
+{
+	memset(seen, 0, (size_t)nt * K * sizeof(int));
+	buf = rseq_percpu_buffer_create((size_t)nt * K, NULL);
+	run_phase(buffer_worker, buffer_remote);
+	for (int c = 0; c < rseq_percpu_buffer_nr_cpus(buf); c++) {
+		void *out[64];
+		ssize_t k;
+
+		while ((k = rseq_percpu_buffer_drain_cpu(buf, c, out, 64)) > 0)
+			for (ssize_t i = 0; i < k; i++)
+				seen[((struct node *)out[i])->id]++;
+	}
+	check_nodes("buffer");
+	rseq_percpu_buffer_destroy(buf);
+}
+
+static void check_fifo(void)
+{
+	unsigned long bad = 0;
+	struct rec o;
+
+	fifo = rseq_percpu_fifo_create(sizeof(struct rec), 64, NULL);
+	run_phase(fifo_worker, fifo_remote);
+	for (int c = 0; c < rseq_percpu_fifo_nr_cpus(fifo); c++)
+		while (!rseq_percpu_fifo_pop_cpu(fifo, c, &o))
+			got_rec(&o);
+	for (unsigned long i = 0; i < (unsigned long)nt * iters; i++)
+		bad += popped[i] != 1;
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(rec_errors, 0);
+	printf("fifo: %lu records, each popped once: %s\n", (unsigned long)nt * iters,
+	       bad || rec_errors ? "NO" : "yes");
+	rseq_percpu_fifo_destroy(fifo);
+}
+
+static void check_cache(void)
+{
+	struct rseq_percpu_cache_attr *a = rseq_percpu_cache_attr_create();
+	struct rseq_percpu_cache_stats st;
+
+	rseq_percpu_cache_attr_set_capacity(a, 32);
+	rseq_percpu_cache_attr_set_batch(a, 8);
+	cache = rseq_percpu_cache_create(64, a);
+	rseq_percpu_cache_attr_destroy(a);
+	rseq_percpu_cache_get_stats(cache, &st);
+	cache_nr_cpus = st.nr_cpus;
+	run_phase(cache_worker, cache_remote);
+	rseq_percpu_cache_get_stats(cache, &st);
+	CHECK_EQ(cache_errors, 0);
+	CHECK_EQ(st.total, st.depot + st.cached);
+	rseq_percpu_cache_drain_all(cache);
+	rseq_percpu_cache_get_stats(cache, &st);
+	CHECK_EQ(st.depot, st.total);
+	printf("cache: %lu allocations, %zu objects exist, all back in the depot\n",
+	       cache_allocs, st.total);
+	rseq_percpu_cache_destroy(cache);
+}
+
+static void (*const checks[])(void) = {
+	check_counter, check_lock, check_stack, check_buffer, check_fifo, check_cache,
+};
+
+static void setup(int ok)
+{
 	struct itimerval it = { { 0, 300 }, { 0, 300 } };
 	int valgrind = !strcmp(test_mode(), "valgrind");
-	int ok = rseq_percpu_init();
-	int *seen;
 
 	nr_cpus_onln = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	nt = 3 * nr_cpus_onln + 2;
 	iters = test_scale(valgrind ? 200 : 20000);
 	printf("mode %s, %d threads on %d CPUs, %lu iterations each\n",
 	       ok ? "rseq" : "atomic", nt, nr_cpus_onln, iters);
-	tids = calloc((size_t)nt, sizeof(*tids));
-	nodes = calloc((size_t)nt * K, sizeof(*nodes));
-	seen = calloc((size_t)nt * K, sizeof(int));
-	popped = calloc((size_t)nt * iters, 1);
+	tids = (pthread_t *)calloc((size_t)nt, sizeof(*tids));
+	nodes = (struct node *)calloc((size_t)nt * K, sizeof(*nodes));
+	seen = (int *)calloc((size_t)nt * K, sizeof(int));
+	popped = (unsigned char *)calloc((size_t)nt * iters, 1);
 	for (int i = 0; i < nt * K; i++)
 		nodes[i].id = i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGALRM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+	test_on_signal(SIGALRM, on_signal);
+	test_on_signal(SIGUSR1, on_signal);
 	setitimer(ITIMER_REAL, &it, NULL);
 	inject_yield = 1;
 	inject_loops[3] = 50;
 	inject_loops[4] = 20;
 	inject_loops[5] = 20;
 	inject_loops[6] = 20;
+}
 
-	/* counter */
-	ctr = rseq_percpu_counter_create(NULL);
-	sig_counter = ctr;
-	run_phase(&(struct phase){ "counter", counter_worker, counter_remote });
-	sig_counter = NULL;
-	{
-		intptr_t total = rseq_percpu_counter_sum(ctr) + ctr_taken;
-		CHECK_EQ(total, (intptr_t)(nt * iters + sig_adds));
-		printf("counter: %ld = %d x %lu + %lu signal-handler adds (%ld taken by remote resets)\n",
-		       (long)total, nt, iters, sig_adds, (long)ctr_taken);
-	}
-	rseq_percpu_counter_destroy(ctr);
+int main(int argc, char **argv)
+{
+	struct itimerval off;
+	int ok = rseq_percpu_init();
 
-	/* lock */
-	lck = rseq_percpu_lock_create(NULL);
-	lock_data = calloc((size_t)lck->b.nr, sizeof(long));
-	run_phase(&(struct phase){ "lock", lock_worker, lock_remote });
-	{
-		long sum = 0;
-		for (int c = 0; c < lck->b.nr; c++)
-			sum += lock_data[c];
-		CHECK_EQ(sum, (long)(nt * iters + lock_remote_ops));
-		printf("lock: %ld increments (%lu remote)\n", sum, lock_remote_ops);
-	}
-	rseq_percpu_lock_destroy(lck);
-
-	/* stack */
-	stk = rseq_percpu_stack_create(NULL);
-	run_phase(&(struct phase){ "stack", stack_worker, stack_remote });
-	for (int c = 0; c < stk->b.nr; c++)
-		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
-			seen[((struct node *)l)->id]++;
-	check_nodes("stack", seen);
-	rseq_percpu_stack_destroy(stk);
-
-	/* buffer */
-	memset(seen, 0, (size_t)nt * K * sizeof(int));
-	buf = rseq_percpu_buffer_create((size_t)nt * K, NULL);
-	run_phase(&(struct phase){ "buffer", buffer_worker, buffer_remote });
-	for (int c = 0; c < buf->b.nr; c++) {
-		void *out[64];
-		size_t k;
-		while ((k = rseq_percpu_buffer_drain_cpu(buf, c, out, 64)) > 0)
-			for (size_t i = 0; i < k; i++)
-				seen[((struct node *)out[i])->id]++;
-	}
-	check_nodes("buffer", seen);
-	rseq_percpu_buffer_destroy(buf);
-
-	/* FIFO */
-	fifo = rseq_percpu_fifo_create(sizeof(struct rec), 64, NULL);
-	run_phase(&(struct phase){ "fifo", fifo_worker, fifo_remote });
-	for (int c = 0; c < fifo->b.nr; c++) {
-		struct rec o;
-		while (!rseq_percpu_fifo_pop_cpu(fifo, c, &o))
-			got_rec(&o);
-	}
-	{
-		unsigned long bad = 0;
-		for (unsigned long i = 0; i < (unsigned long)nt * iters; i++)
-			bad += popped[i] != 1;
-		CHECK_EQ(bad, 0);
-		CHECK_EQ(rec_errors, 0);
-		printf("fifo: %lu records, each popped once: %s\n", (unsigned long)nt * iters,
-		       bad || rec_errors ? "NO" : "yes");
-	}
-	rseq_percpu_fifo_destroy(fifo);
-
-	/* cache */
-	{
-		struct rseq_percpu_cache_attr a = { .capacity = 32, .batch = 8 };
-		struct rseq_percpu_cache_stats st;
-
-		cache = rseq_percpu_cache_create(64, &a);
-		run_phase(&(struct phase){ "cache", cache_worker, cache_remote });
-		rseq_percpu_cache_get_stats(cache, &st);
-		CHECK_EQ(cache_errors, 0);
-		CHECK_EQ(st.total, st.depot + st.cached);
-		rseq_percpu_cache_drain_all(cache);
-		rseq_percpu_cache_get_stats(cache, &st);
-		CHECK_EQ(st.depot, st.total);
-		printf("cache: %lu allocations, %zu objects exist, all back in the depot\n",
-		       cache_allocs, st.total);
-		rseq_percpu_cache_destroy(cache);
-	}
-
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	setup(ok);
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		checks[i]();
+	memset(&off, 0, sizeof(off));
+	setitimer(ITIMER_REAL, &off, NULL);
+	free(tids);
+	free(nodes);
 	free(seen);
-	if (ok && argc == 1 && !test_failed) {
-		char *args[] = { argv[0], "child", NULL };
+	free(popped);
+	if (ok && argc == 1 && !test_failed)
 		printf("%lu passed so far; again in atomic mode\n", test_passed);
-		setenv("RSEQKIT_PERCPU_NO_MEMBARRIER", "1", 1);
-		fflush(stdout);
-		execv("/proc/self/exe", args);
-		CHECK_MSG(0, "exec failed");
-	}
+	rerun_in_atomic_mode(argc, argv, ok);
 	return test_done();
 }

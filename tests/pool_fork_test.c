@@ -165,7 +165,6 @@ int main(void)
 		pthread_create(&t[i], NULL, hammer, (void *)(uintptr_t)(i + 1));
 	for (int r = 0; r < rounds; r++) {
 		pid_t pid = fork();
-		int st = 0;
 
 		if (pid == 0)
 			_exit(child(r));
@@ -173,13 +172,8 @@ int main(void)
 		if (pid < 0)
 			break;
 		/* Meanwhile the parent's threads keep allocating. */
-		CHECK(waitpid(pid, &st, 0) == pid);
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		if (!test_check_child(pid, "round", r))
 			bad++;
-			CHECK_MSG(0, "round %d: child %s %d", r,
-				  WIFEXITED(st) ? "exited with" : "killed by signal",
-				  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		}
 		CHECK(holds(0, before_item, 1));
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);

@@ -390,7 +390,6 @@ static void run(const struct config *c)
 int main(void)
 {
 	bool slow = !strcmp(test_mode(), "valgrind");
-	struct sigaction sa;
 	/* The written-by-handlers sub-buffer count must exceed a lap. */
 	/*
 	 * While any thread has rseq disabled every writer takes the slow
@@ -417,12 +416,8 @@ int main(void)
 	if (nr_writers < 3)
 		nr_writers = 3;
 	per_writer = test_scale(slow ? 400 : 40000);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	test_on_signal(SIGUSR1, on_signal);
+	test_on_signal(SIGUSR2, on_signal);
 	printf("mode %s: %s, %d CPUs\n", test_mode(),
 	       rseq_percpu_init() ? "rseq critical sections (and claims)" :
 				    "atomic (compare-and-swap)", ncpus);

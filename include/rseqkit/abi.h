@@ -110,6 +110,58 @@ struct rseq_abi {
 	char end[];
 } __attribute__((aligned(4 * sizeof(uint64_t))));
 
+/*
+ * Compile-time assertion usable in C (from C99, as a GNU extension there)
+ * and C++ headers alike.
+ */
+#ifdef __cplusplus
+# define RSEQKIT_STATIC_ASSERT(cond, msg)	static_assert(cond, msg)
+#else
+# define RSEQKIT_STATIC_ASSERT(cond, msg)	__extension__ _Static_assert(cond, msg)
+#endif
+
+/*
+ * Field offsets as assembler literals: the critical sections' asm names
+ * these (arch/template-bits.h, each arch.h), and the assertions below tie
+ * every one to the C layout.  RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET is where a
+ * pointer-sized store of the descriptor address goes: the whole u64 on
+ * 64-bit and little-endian targets, its low word (offset 12) on 32-bit
+ * big-endian ones.
+ */
+#define RSEQKIT_ABI_CPU_ID_START_OFFSET	0
+#define RSEQKIT_ABI_CPU_ID_OFFSET	4
+#define RSEQKIT_ABI_RSEQ_CS_OFFSET	8
+#if defined(__LP64__) || defined(_LP64) || !defined(__BYTE_ORDER__) || \
+	(__BYTE_ORDER__ != __ORDER_BIG_ENDIAN__)
+# define RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET	8
+#else
+# define RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET	12
+#endif
+#define RSEQKIT_ABI_FLAGS_OFFSET	16
+#define RSEQKIT_ABI_NODE_ID_OFFSET	20
+#define RSEQKIT_ABI_MM_CID_OFFSET	24
+#define RSEQKIT_ABI_SLICE_CTRL_OFFSET	28
+
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, cpu_id_start) == RSEQKIT_ABI_CPU_ID_START_OFFSET,
+		      "rseq_abi.cpu_id_start offset");
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, cpu_id) == RSEQKIT_ABI_CPU_ID_OFFSET,
+		      "rseq_abi.cpu_id offset");
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, rseq_cs) == RSEQKIT_ABI_RSEQ_CS_OFFSET,
+		      "rseq_abi.rseq_cs offset");
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, rseq_cs.arch.ptr) == RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET,
+		      "rseq_abi.rseq_cs.arch.ptr offset");
+RSEQKIT_STATIC_ASSERT(sizeof(((struct rseq_abi *)0)->rseq_cs.arch.ptr) == sizeof(void *),
+		      "rseq_abi.rseq_cs.arch.ptr is pointer-sized");
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, flags) == RSEQKIT_ABI_FLAGS_OFFSET,
+		      "rseq_abi.flags offset");
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, node_id) == RSEQKIT_ABI_NODE_ID_OFFSET,
+		      "rseq_abi.node_id offset");
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, mm_cid) == RSEQKIT_ABI_MM_CID_OFFSET,
+		      "rseq_abi.mm_cid offset");
+RSEQKIT_STATIC_ASSERT(offsetof(struct rseq_abi, slice_ctrl) == RSEQKIT_ABI_SLICE_CTRL_OFFSET,
+		      "rseq_abi.slice_ctrl offset");
+RSEQKIT_STATIC_ASSERT(sizeof(struct rseq_abi_cs) == 32, "rseq_abi_cs is 32 bytes");
+
 /* struct rseq_abi flags bits the kernel sets (Linux 7.0, read-only). */
 #define RSEQKIT_ABI_FLAG_SLICE_EXT_AVAILABLE	(1U << 4)
 #define RSEQKIT_ABI_FLAG_SLICE_EXT_ENABLED	(1U << 5)
@@ -136,18 +188,46 @@ struct rseq_abi {
 
 /*
  * The abort signature each architecture's critical sections carry in the
- * 4 bytes before their abort handler, and registration passes to rseq(2).
- * The values are the kernel selftests' and glibc's RSEQ_SIG.
+ * 4 bytes before their abort handler, and registration passes to rseq(2):
+ * the kernel selftests' and glibc's RSEQ_SIG.  Defined here once: the
+ * arch headers, the library and the tools (rseq-inspect reads files of
+ * every architecture) use these names.  Each is also an assembler
+ * literal (gas and LLVM accept the U suffix).
  */
 #define RSEQKIT_SIG_X86		0x53053053U	/* ud1 operand, x86 and x86-64 */
-#define RSEQKIT_SIG_AARCH64	0xd428bc00U	/* BRK #0x45E0 */
+#define RSEQKIT_SIG_AARCH64	0xd428bc00U	/* BRK #0x45E0 (the instruction) */
+#define RSEQKIT_SIG_AARCH64_BE	0x00bc28d4U	/* the same bytes read as a
+						   big-endian u32 */
 #define RSEQKIT_SIG_ARM		0xe7f5def3U	/* udf #24035 */
 #define RSEQKIT_SIG_ARM_BE8	0xf3def5e7U	/* same, byte-swapped for BE8 */
-#define RSEQKIT_SIG_PPC		0x0fe5000bU
+#define RSEQKIT_SIG_PPC		0x0fe5000bU	/* twui r5, 0xb */
 #define RSEQKIT_SIG_S390	0xB2FF0FFFU
 #define RSEQKIT_SIG_RISCV	0xf1401073U	/* csrr mhartid, x0 */
 #define RSEQKIT_SIG_MIPS	0x0350000dU	/* MIPS32/64 break */
 #define RSEQKIT_SIG_LOONGARCH	0x002a0010U
+
+/* The value the architecture being compiled registers (and compares). */
+#if defined(__x86_64__) || defined(__i386__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_X86
+#elif defined(__aarch64__) && defined(__AARCH64EB__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_AARCH64_BE
+#elif defined(__aarch64__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_AARCH64
+#elif defined(__arm__) && defined(__ARMEB__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_ARM_BE8
+#elif defined(__arm__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_ARM
+#elif defined(__powerpc__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_PPC
+#elif defined(__s390__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_S390
+#elif defined(__riscv)
+# define RSEQKIT_SIG		RSEQKIT_SIG_RISCV
+#elif defined(__mips__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_MIPS
+#elif defined(__loongarch__)
+# define RSEQKIT_SIG		RSEQKIT_SIG_LOONGARCH
+#endif
 
 /* The rseq(2) system-call number for the architecture being compiled. */
 #if defined(__x86_64__) && defined(__ILP32__)

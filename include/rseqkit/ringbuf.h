@@ -295,18 +295,19 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_fill_header(struct rseq_ringbuf_rsv *r, c
 }
 
 /*
- * The write position's slot (a per-CPU pool item): the claim slot's two
- * words (the position, the claimers' lock), then the timestamp of the
+ * The write position's slot (a per-CPU pool item): the claim slot's three
+ * words (the position, the claimer's token, the saved word), then the timestamp of the
  * last reservation (RSEQ_RINGBUF_CLOCK_COUNTER), stored with the position.
  */
-#define RSEQ_RINGBUF_SLOT_LAST_TS	2
+#define RSEQ_RINGBUF_SLOT_LAST_TS	3
 
 /*
  * Reserve a record of 'len' payload bytes with 'tag' (0..65535) on the
  * current CPU's buffer: the payload to fill, then rseq_ringbuf_commit().
  * NULL with errno ENOSPC when the record was dropped (counted), EINVAL
  * (len > rseq_ringbuf_max_payload(), tag > 65535), EPERM (a consumer's
- * view).  Async-signal-safe.
+ * view, or a thread without rseq once membarrier is denied), ENOSYS.
+ * Async-signal-safe.
  */
 RSEQ_RINGBUF_INLINE void *rseq_ringbuf_reserve(struct rseq_ringbuf *rb,
 					       struct rseq_ringbuf_rsv *r,

@@ -68,8 +68,19 @@ extern "C" {
 #define rseq_barrier()		__asm__ __volatile__ ("" : : : "memory")
 
 #define RSEQ_ACCESS_ONCE(x)	(*(__volatile__ __typeof__(x) *)&(x))
-#define RSEQ_WRITE_ONCE(x, v)	__extension__ ({ RSEQ_ACCESS_ONCE(x) = (v); })
+/*
+ * A statement, not a value: C++20 deprecates using the value of an
+ * assignment to a volatile object (-Wvolatile).
+ */
+#define RSEQ_WRITE_ONCE(x, v)	__extension__ ({ RSEQ_ACCESS_ONCE(x) = (v); (void)0; })
 #define RSEQ_READ_ONCE(x)	RSEQ_ACCESS_ONCE(x)
+
+/* A variable of its initializer's type (C++ spells it auto). */
+#ifdef __cplusplus
+# define RSEQ_AUTO_TYPE		auto
+#else
+# define RSEQ_AUTO_TYPE		__auto_type
+#endif
 
 #define __rseq_str_1(x)	#x
 #define __rseq_str(x)		__rseq_str_1(x)
@@ -138,11 +149,12 @@ enum rseq_owner {
 #else
 # include "arch/generic/arch.h"
 #endif
+#include "arch/fences.h"	/* acquire/release from the arch's fences */
 #include "arch/sections.h"	/* the ELF tables of every section */
 
 static inline struct rseq_abi *rseq_get_abi(void)
 {
-	return (struct rseq_abi *)((uintptr_t)rseq_thread_pointer() + rseq_offset);
+	return (struct rseq_abi *)((uintptr_t)rseq_thread_pointer() + (uintptr_t)rseq_offset);
 }
 
 /*
@@ -259,7 +271,7 @@ static inline uint32_t rseq_current_cpu(void)
 
 	if (rseq_unlikely(cpu < 0))
 		cpu = rseq_fallback_current_cpu();
-	return cpu;
+	return (uint32_t)cpu;
 }
 
 static inline bool rseq_node_id_available(void)
@@ -320,18 +332,35 @@ static inline void rseq_prepare_unload(void)
 # include "arch/generic/ops.h"
 #else
 
+/*
+ * A memory order or an index an operation does not support.  With a
+ * constant argument (as every caller writes it) the call below survives
+ * inlining and the build fails with this message (gcc and clang, when
+ * optimizing; -O0 does not fold it).  Otherwise the operation returns
+ * -EINVAL at run time: not -1, so a caller that retries on an abort does
+ * not retry for ever.  Never defined: a call that survives is the error.
+ */
+extern void rseq_unsupported_argument(void)
+	__attribute__((__error__("rseqkit: this operation does not support that memory order or index mode (enum rseq_mo, enum rseq_percpu_mode)")));
+#define RSEQ_UNSUPPORTED(arg)						\
+	do {								\
+		if (__builtin_constant_p(arg))				\
+			rseq_unsupported_argument();			\
+		return -EINVAL;						\
+	} while (0)
+
 /* Select the instantiation for a memory order and an index. */
 #define RSEQ_DISPATCH_RELAXED(op, percpu_mode, ...)			\
 	do {								\
 		if (rseq_mo != RSEQ_MO_RELAXED)				\
-			return -1;					\
+			RSEQ_UNSUPPORTED(rseq_mo);			\
 		switch (percpu_mode) {					\
 		case RSEQ_PERCPU_CPU_ID:				\
 			return op##_relaxed_cpu_id(__VA_ARGS__);	\
 		case RSEQ_PERCPU_MM_CID:				\
 			return op##_relaxed_mm_cid(__VA_ARGS__);	\
 		}							\
-		return -1;						\
+		RSEQ_UNSUPPORTED(percpu_mode);				\
 	} while (0)
 
 #define RSEQ_DISPATCH_RELAXED_RELEASE(op, percpu_mode, ...)		\
@@ -343,7 +372,7 @@ static inline void rseq_prepare_unload(void)
 			case RSEQ_PERCPU_MM_CID:			\
 				return op##_release_mm_cid(__VA_ARGS__);\
 			}						\
-			return -1;					\
+			RSEQ_UNSUPPORTED(percpu_mode);			\
 		}							\
 		RSEQ_DISPATCH_RELAXED(op, percpu_mode, __VA_ARGS__);	\
 	} while (0)

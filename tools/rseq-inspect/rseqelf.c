@@ -6,6 +6,7 @@
 #include "rseqelf.h"
 
 #include <elf.h>
+#include <rseqkit/abi.h>	/* RSEQKIT_SIG_<arch>: the signatures, defined once */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,19 +174,19 @@ int rinspect_signature(const struct rinspect *ri, uint8_t out[4])
 	int code_le = 0;	/* the signature is an instruction in LE code */
 
 	switch (ri->machine) {
-	case EM_X86_64: case EM_386: v = 0x53053053; break;
-	case EM_AARCH64: v = 0xd428bc00; code_le = 1; break;
+	case EM_X86_64: case EM_386: v = RSEQKIT_SIG_X86; break;
+	case EM_AARCH64: v = RSEQKIT_SIG_AARCH64; code_le = 1; break;
 	case EM_ARM:
-		v = 0xe7f5def3;
+		v = RSEQKIT_SIG_ARM;
 		/* BE8 and little-endian: instructions little-endian;
 		 * legacy BE32: big-endian like the data. */
 		code_le = !ri->big || (ri->eflags & EF_ARM_BE8);
 		break;
-	case EM_PPC: case EM_PPC64: v = 0x0fe5000b; break;
-	case EM_S390: v = 0xB2FF0FFF; break;
-	case EM_RISCV: v = 0xf1401073; break;
-	case EM_MIPS: v = 0x0350000d; break;
-	case EM_LOONGARCH: v = 0x002a0010; break;
+	case EM_PPC: case EM_PPC64: v = RSEQKIT_SIG_PPC; break;
+	case EM_S390: v = RSEQKIT_SIG_S390; break;
+	case EM_RISCV: v = RSEQKIT_SIG_RISCV; break;
+	case EM_MIPS: v = RSEQKIT_SIG_MIPS; break;
+	case EM_LOONGARCH: v = RSEQKIT_SIG_LOONGARCH; break;
 	default: return 0;
 	}
 	int big = code_le ? 0 : ri->big;

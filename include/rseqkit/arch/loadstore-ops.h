@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+
+#ifndef RSEQ_TEMPLATE_IDENTIFIER
+# error "rseqkit/arch/loadstore-ops.h is instantiated by arch/template-instantiate.h (include <rseqkit/rseq.h>)"
+#endif
 /*
  * rseqkit/arch/loadstore-ops.h - the operation families of every
  * load/store architecture (aarch64, arm, ppc, riscv, s390, mips), each

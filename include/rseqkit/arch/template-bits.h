@@ -16,9 +16,12 @@
 # error "template-bits.h: no memory order / index selected"
 #endif
 
-/* Offsets in struct rseq_abi, as assembler literals. */
+/*
+ * Offset in struct rseq_abi of the index the section validates, as an
+ * assembler literal (rseqkit/abi.h asserts it against offsetof()).
+ */
 #ifdef RSEQ_TEMPLATE_INDEX_CPU_ID
-# define RSEQ_TEMPLATE_INDEX_OFFSET	4	/* cpu_id */
+# define RSEQ_TEMPLATE_INDEX_OFFSET	RSEQKIT_ABI_CPU_ID_OFFSET
 #else
-# define RSEQ_TEMPLATE_INDEX_OFFSET	24	/* mm_cid */
+# define RSEQ_TEMPLATE_INDEX_OFFSET	RSEQKIT_ABI_MM_CID_OFFSET
 #endif

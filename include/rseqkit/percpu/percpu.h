@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* rseqkit/percpu/percpu.h - every per-CPU structure. */
+/* rseqkit/percpu/percpu.h - every per-CPU structure, and the pool. */
 #ifndef RSEQKIT_PERCPU_PERCPU_H
 #define RSEQKIT_PERCPU_PERCPU_H
 #include <rseqkit/pool.h>

@@ -21,86 +21,83 @@ struct rseq_percpu_node {
 	struct rseq_percpu_node *next;
 };
 
+/* The end of every stack (read by the inline pop). */
 extern struct rseq_percpu_node rseq_percpu_stack_end RSEQKIT_SYM(percpu_stack_end);
 #define RSEQ_PERCPU_STACK_END	((intptr_t)&rseq_percpu_stack_end)
 
+/* Opaque but for what the inline paths read (see rseq_percpu_base). */
 struct rseq_percpu_stack {
 	struct rseq_percpu_base b;
 };
 
 struct rseq_percpu_stack *rseq_percpu_stack_create(struct rseq_mempool *pool) RSEQKIT_SYM(percpu_stack_create);
+/* NULL is a no-op. */
 void rseq_percpu_stack_destroy(struct rseq_percpu_stack *s) RSEQKIT_SYM(percpu_stack_destroy);
+/* Called by the inline push and pop; not for direct use. */
 int rseq_percpu_stack_push_slow(struct rseq_percpu_stack *s,
 				struct rseq_percpu_node *node) RSEQKIT_SYM(percpu_stack_push_slow);
 struct rseq_percpu_node *rseq_percpu_stack_pop_slow(struct rseq_percpu_stack *s) RSEQKIT_SYM(percpu_stack_pop_slow);
-/* Take CPU 'cpu''s whole stack (NULL-terminated list, top first). */
+/*
+ * Take this CPU's whole stack (NULL-terminated list, top first), or
+ * NULL with errno: EAGAIN (empty).
+ */
+struct rseq_percpu_node *rseq_percpu_stack_pop_all(struct rseq_percpu_stack *s) RSEQKIT_SYM(percpu_stack_pop_all);
+/*
+ * Take CPU 'cpu''s whole stack (NULL-terminated list, top first), or
+ * NULL with errno: EAGAIN (empty, or busy where the caller may not wait),
+ * EINVAL (no such CPU), EPERM or ENOSYS (membarrier denied).
+ */
 struct rseq_percpu_node *rseq_percpu_stack_pop_all_cpu(struct rseq_percpu_stack *s,
-							int cpu) RSEQKIT_SYM(percpu_stack_pop_all_cpu);
-/* Turn an END-terminated chain into a NULL-terminated one. */
-struct rseq_percpu_node *rseq_percpu_stack_terminate(intptr_t head) RSEQKIT_SYM(percpu_stack_terminate);
+						       int cpu) RSEQKIT_SYM(percpu_stack_pop_all_cpu);
+/* Stacks: indexes 0 .. nr_cpus - 1; -1 with errno EINVAL for NULL. */
+int rseq_percpu_stack_nr_cpus(const struct rseq_percpu_stack *s) RSEQKIT_SYM(percpu_stack_nr_cpus);
 
-/* Push on this CPU's stack; returns the index of the stack used. */
+/*
+ * Push on this CPU's stack; returns the index of the stack used, or -1
+ * with errno: EINVAL (node NULL), EAGAIN (no stack could be had without
+ * waiting for the code a signal handler interrupted), EPERM or ENOSYS.
+ */
 RSEQ_PERCPU_INLINE int rseq_percpu_stack_push(struct rseq_percpu_stack *s,
-					 struct rseq_percpu_node *node)
+					      struct rseq_percpu_node *node)
 {
 	int cpu = rseq_percpu_fast_index(&s->b);
 
-	if (rseq_likely(cpu >= 0)) {
-		struct rseq_percpu_slot *sl = rseq_percpu_slot_of(&s->b, cpu);
+	if (rseq_likely(cpu >= 0 && node != NULL)) {
+		struct rseq_percpu_slot *sl = (struct rseq_percpu_slot *)
+			rseq_percpu_slot_of(&s->b, cpu);
 		intptr_t h = RSEQ_READ_ONCE(sl->word);
 
 		if (rseq_likely(h != 0 && h != RSEQ_PERCPU_STOP) &&
 		    rseq_likely(!rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE,
 				s->b.mode, &sl->word, h,
-				(intptr_t *)&node->next, h, (intptr_t)node, cpu)))
+				(intptr_t *)(void *)&node->next, h, (intptr_t)node, cpu)))
 			return cpu;
 	}
 	return rseq_percpu_stack_push_slow(s, node);
 }
 
-/* Pop from this CPU's stack; NULL when it is empty. */
+/* Pop from this CPU's stack; NULL with errno EAGAIN when it is empty. */
 RSEQ_PERCPU_INLINE struct rseq_percpu_node *rseq_percpu_stack_pop(struct rseq_percpu_stack *s)
 {
 	int cpu = rseq_percpu_fast_index(&s->b);
 
 	if (rseq_likely(cpu >= 0)) {
-		struct rseq_percpu_slot *sl = rseq_percpu_slot_of(&s->b, cpu);
+		struct rseq_percpu_slot *sl = (struct rseq_percpu_slot *)
+			rseq_percpu_slot_of(&s->b, cpu);
 		intptr_t h = RSEQ_READ_ONCE(sl->word), load;
 
-		if (h == 0 || h == RSEQ_PERCPU_STACK_END)
+		if (h == 0 || h == RSEQ_PERCPU_STACK_END) {
+			errno = EAGAIN;
 			return NULL;
+		}
 		if (rseq_likely(h != RSEQ_PERCPU_STOP) &&
 		    rseq_likely(!rseq_cmpnev_storeoffp_load(RSEQ_MO_RELAXED,
 				s->b.mode, &sl->word, RSEQ_PERCPU_STOP,
-				offsetof(struct rseq_percpu_node, next), &load, cpu)))
-			return load == RSEQ_PERCPU_STACK_END ? NULL
-				: (struct rseq_percpu_node *)load;
+				(long)offsetof(struct rseq_percpu_node, next), &load, cpu)) &&
+		    rseq_likely(load != RSEQ_PERCPU_STACK_END))
+			return (struct rseq_percpu_node *)load;
 	}
 	return rseq_percpu_stack_pop_slow(s);
-}
-
-/* Take this CPU's whole stack (NULL-terminated list, top first). */
-RSEQ_PERCPU_INLINE struct rseq_percpu_node *rseq_percpu_stack_pop_all(struct rseq_percpu_stack *s)
-{
-	for (;;) {
-		bool reg;
-		int cpu = rseq_percpu_slow_index(&s->b, &reg);
-		struct rseq_percpu_slot *sl = rseq_percpu_slot_of(&s->b, cpu);
-		intptr_t h = RSEQ_READ_ONCE(sl->word);
-
-		if (!reg)
-			return rseq_percpu_stack_pop_all_cpu(s, cpu);
-		if (h == 0 || h == RSEQ_PERCPU_STACK_END)
-			return NULL;
-		if (h == RSEQ_PERCPU_STOP) {
-			unsigned int n = 64;
-			rseq_percpu_backoff(&n);
-			continue;
-		}
-		if (!rseq_cmpeqv_storev(RSEQ_MO_RELAXED, s->b.mode, &sl->word,
-					h, RSEQ_PERCPU_STACK_END, cpu))
-			return rseq_percpu_stack_terminate(h);
-	}
 }
 
 #ifdef __cplusplus

@@ -21,6 +21,12 @@
 #ifndef RSEQKIT_ARCH_AARCH64_H
 #define RSEQKIT_ARCH_AARCH64_H
 
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/aarch64/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+#ifndef __aarch64__
+# error "rseqkit/arch/aarch64/arch.h: the target is not AArch64"
+#endif
 #ifdef __ILP32__
 # error "rseqkit: AArch64 ILP32 is not supported"
 #endif
@@ -31,12 +37,8 @@
  * word is "brk #0x45e0" (0xd428bc00); A64 instructions are always stored
  * little-endian, so a big-endian process registers the byte-swapped word.
  */
-#define RSEQ_SIG_CODE	0xd428bc00
-#ifdef __AARCH64EB__
-# define RSEQ_SIG	0x00bc28d4
-#else
-# define RSEQ_SIG	RSEQ_SIG_CODE
-#endif
+#define RSEQ_SIG_CODE	RSEQKIT_SIG_AARCH64
+#define RSEQ_SIG	RSEQKIT_SIG	/* rseqkit/abi.h: swapped on big-endian */
 
 #define rseq_smp_mb()	__asm__ __volatile__ ("dmb ish" ::: "memory")
 #define rseq_smp_rmb()	__asm__ __volatile__ ("dmb ishld" ::: "memory")
@@ -46,6 +48,9 @@
 #define rseq_smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
 #define rseq_smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+
+/* The spin-wait hint. */
+#define rseq_cpu_relax()	__asm__ __volatile__ ("yield" ::: "memory")
 
 static inline void *rseq_thread_pointer(void)
 {
@@ -60,7 +65,6 @@ static inline void *rseq_thread_pointer(void)
 #define RSEQ_A64_T2		"x11"
 #define RSEQ_A64_CLOBBERS	"x9", "x10", "x11"
 
-#define RSEQ_A64_RSEQ_CS_OFFSET	8
 #define RSEQ_ASM_U64(x)		".quad " x	/* tables: arch/sections.h */
 
 /*
@@ -72,7 +76,7 @@ static inline void *rseq_thread_pointer(void)
 	"adrp " RSEQ_A64_T0 ", " __rseq_str(cs_label) "\n\t"			\
 	"add " RSEQ_A64_T0 ", " RSEQ_A64_T0 ", :lo12:" __rseq_str(cs_label) "\n\t" \
 	"str " RSEQ_A64_T0 ", [%[rseq_abi], #"					\
-		__rseq_str(RSEQ_A64_RSEQ_CS_OFFSET) "]\n\t"			\
+		__rseq_str(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET) "]\n\t"			\
 	__rseq_str(label) ":\n\t"
 
 /*

@@ -26,6 +26,13 @@
 #ifndef RSEQKIT_ARCH_ARM_H
 #define RSEQKIT_ARCH_ARM_H
 
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/arm/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+#ifndef __arm__
+# error "rseqkit/arch/arm/arch.h: the target is not 32-bit Arm"
+#endif
+
 #if !defined(__ARM_ARCH) || __ARM_ARCH < 7 || \
 	(defined(__thumb__) && !defined(__thumb2__))
 # include "../generic/arch.h"
@@ -39,31 +46,21 @@
  * the process's byte order: on big-endian (BE8: instructions stay
  * little-endian, data is big-endian) that is the byte-swapped word.
  */
-#define RSEQ_SIG_CODE	0xe7f5def3
-#ifdef __ARMEB__
-# define RSEQ_SIG	0xf3def5e7
-#else
-# define RSEQ_SIG	RSEQ_SIG_CODE
-#endif
+#define RSEQ_SIG_CODE	RSEQKIT_SIG_ARM
+#define RSEQ_SIG	RSEQKIT_SIG	/* rseqkit/abi.h: swapped on BE8 */
 
 #define rseq_smp_mb()	__asm__ __volatile__ ("dmb ish" ::: "memory")
 #define rseq_smp_rmb()	__asm__ __volatile__ ("dmb ish" ::: "memory")
 #define rseq_smp_wmb()	__asm__ __volatile__ ("dmb ishst" ::: "memory")
 
-#define rseq_smp_load_acquire(p)					\
-__extension__ ({							\
-	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
-	rseq_smp_mb();							\
-	____p1;								\
-})
+/* Acquire loads and release stores: arch/fences.h, from these fences. */
+#define rseq_smp_acquire_fence()	rseq_smp_mb()
+#define rseq_smp_release_fence()	rseq_smp_mb()
 
 #define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
 
-#define rseq_smp_store_release(p, v)					\
-do {									\
-	rseq_smp_mb();							\
-	RSEQ_WRITE_ONCE(*(p), v);					\
-} while (0)
+/* The spin-wait hint (ARMv6K and later; this header needs v7). */
+#define rseq_cpu_relax()	__asm__ __volatile__ ("yield" ::: "memory")
 
 static inline void *rseq_thread_pointer(void)
 {
@@ -80,10 +77,8 @@ static inline void *rseq_thread_pointer(void)
  * pointer into its low word and leaves the high word zero.
  */
 #ifdef __ARMEB__
-# define RSEQ_ARM_RSEQ_CS_OFFSET	12
 # define RSEQ_ASM_U64(x)	".long 0x0, " x
 #else
-# define RSEQ_ARM_RSEQ_CS_OFFSET	8
 # define RSEQ_ASM_U64(x)	".long " x ", 0x0"
 #endif
 
@@ -114,7 +109,7 @@ static inline void *rseq_thread_pointer(void)
 	RSEQ_INJECT_ASM(1)							\
 	RSEQ_ARM_LOAD_ADDR(RSEQ_ARM_T0, __rseq_str(cs_label))			\
 	"str " RSEQ_ARM_T0 ", [%[rseq_abi], #"					\
-		__rseq_str(RSEQ_ARM_RSEQ_CS_OFFSET) "]\n\t"			\
+		__rseq_str(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET) "]\n\t"			\
 	__rseq_str(label) ":\n\t"
 
 /*
@@ -148,7 +143,9 @@ static inline void *rseq_thread_pointer(void)
 
 /* The signature as instructions of the current instruction set. */
 #ifdef __thumb__
-# define RSEQ_ARM_SIG_INSN	".inst.n 0xdef3\n\t" ".inst.n 0xe7f5\n\t"
+# define RSEQ_ARM_SIG_INSN						\
+	".inst.n (" __rseq_str(RSEQ_SIG_CODE) " & 0xffff)\n\t"		\
+	".inst.n (" __rseq_str(RSEQ_SIG_CODE) " >> 16)\n\t"
 #else
 # define RSEQ_ARM_SIG_INSN	".inst " __rseq_str(RSEQ_SIG_CODE) "\n\t"
 #endif

@@ -9,8 +9,16 @@
 #ifndef RSEQKIT_ARCH_GENERIC_H
 #define RSEQKIT_ARCH_GENERIC_H
 
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/generic/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+
 #define RSEQ_ARCH_UNAVAILABLE	1
-#define RSEQ_SIG		0
+#ifdef RSEQKIT_SIG
+# define RSEQ_SIG		RSEQKIT_SIG
+#else
+# define RSEQ_SIG		0
+#endif
 
 #define rseq_smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define rseq_smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)

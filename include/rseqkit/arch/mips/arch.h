@@ -45,31 +45,28 @@
 #ifndef RSEQKIT_ARCH_MIPS_H
 #define RSEQKIT_ARCH_MIPS_H
 
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/mips/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+#ifndef __mips__
+# error "rseqkit/arch/mips/arch.h: the target is not MIPS"
+#endif
 #if defined(__mips16) || defined(__mips_micromips) || defined(__nanomips__)
 # error "rseqkit: MIPS16e, microMIPS and nanoMIPS encodings are not supported"
 #endif
 
 /* The signature: "break 0x350"; the same word in either byte order. */
-#define RSEQ_SIG	0x0350000d
+#define RSEQ_SIG	RSEQKIT_SIG
 
 #define rseq_smp_mb()	__asm__ __volatile__ ("sync" ::: "memory")
 #define rseq_smp_rmb()	rseq_smp_mb()
 #define rseq_smp_wmb()	rseq_smp_mb()
 
-#define rseq_smp_load_acquire(p)					\
-__extension__ ({							\
-	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
-	rseq_smp_mb();							\
-	____p1;								\
-})
+/* Acquire loads and release stores: arch/fences.h, from these fences. */
+#define rseq_smp_acquire_fence()	rseq_smp_mb()
+#define rseq_smp_release_fence()	rseq_smp_mb()
 
 #define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
-
-#define rseq_smp_store_release(p, v)					\
-do {									\
-	rseq_smp_mb();							\
-	RSEQ_WRITE_ONCE(*(p), v);					\
-} while (0)
 
 /* rdhwr $29 (UserLocal); glibc's __rseq_offset is relative to it. */
 static inline void *rseq_thread_pointer(void)
@@ -87,7 +84,6 @@ static inline void *rseq_thread_pointer(void)
 # define RSEQ_MIPS_ADDU		"daddu"
 # define RSEQ_MIPS_ADDIU	"daddiu"
 # define RSEQ_MIPS_WSIZE	"8"
-# define RSEQ_MIPS_RSEQ_CS_OFFSET 8		/* the whole u64 */
 # define RSEQ_ASM_U64(x)	".dword " x
 #elif _MIPS_SZPTR == 32
 # define RSEQ_MIPS_L		"lw"
@@ -96,10 +92,8 @@ static inline void *rseq_thread_pointer(void)
 # define RSEQ_MIPS_ADDIU	"addiu"
 # define RSEQ_MIPS_WSIZE	"4"
 # if defined(__MIPSEB__)
-#  define RSEQ_MIPS_RSEQ_CS_OFFSET 12		/* low word, big-endian */
 #  define RSEQ_ASM_U64(x)	".word 0x0, " x
 # else
-#  define RSEQ_MIPS_RSEQ_CS_OFFSET 8		/* low word, little-endian */
 #  define RSEQ_ASM_U64(x)	".word " x ", 0x0"
 # endif
 #else
@@ -132,7 +126,7 @@ static inline void *rseq_thread_pointer(void)
 	RSEQ_INJECT_ASM(1)						\
 	"lw $12, 0($31)\n\t"						\
 	RSEQ_MIPS_ADDU " $12, $12, $31\n\t"				\
-	RSEQ_MIPS_S " $12, " __rseq_str(RSEQ_MIPS_RSEQ_CS_OFFSET)	\
+	RSEQ_MIPS_S " $12, " __rseq_str(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET)	\
 		"(%[rseq_abi])\n\t"					\
 	__rseq_str(label) ":\n\t"
 

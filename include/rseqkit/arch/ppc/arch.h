@@ -23,11 +23,18 @@
 #ifndef RSEQKIT_ARCH_PPC_H
 #define RSEQKIT_ARCH_PPC_H
 
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/ppc/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+#ifndef __powerpc__
+# error "rseqkit/arch/ppc/arch.h: the target is not PowerPC"
+#endif
+
 /*
  * The signature: the word 0x0fe5000b ("twui r5, 0xb", a trap) in the
  * instruction stream, which is in the process's byte order on PowerPC.
  */
-#define RSEQ_SIG	0x0fe5000b
+#define RSEQ_SIG	RSEQKIT_SIG
 
 #ifdef __NO_LWSYNC__
 # define RSEQ_PPC_LWSYNC	"sync"		/* e500 cores */
@@ -41,20 +48,18 @@
 #define rseq_smp_rmb()	rseq_smp_lwsync()
 #define rseq_smp_wmb()	rseq_smp_lwsync()
 
-#define rseq_smp_load_acquire(p)					\
-__extension__ ({							\
-	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
-	rseq_smp_lwsync();						\
-	____p1;								\
-})
+/* Acquire loads and release stores: arch/fences.h, from these fences. */
+#define rseq_smp_acquire_fence()	rseq_smp_lwsync()
+#define rseq_smp_release_fence()	rseq_smp_lwsync()
 
 #define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_lwsync()
 
-#define rseq_smp_store_release(p, v)					\
-do {									\
-	rseq_smp_lwsync();						\
-	RSEQ_WRITE_ONCE(*(p), v);					\
-} while (0)
+/*
+ * The spin-wait hint: low, then medium thread priority (what Linux's
+ * cpu_relax() does on PowerPC).
+ */
+#define rseq_cpu_relax()	\
+	__asm__ __volatile__ ("or 1,1,1\n\tor 2,2,2" ::: "memory")
 
 /*
  * The thread pointer is r13 (64-bit) or r2 (32-bit).  gcc 12 has no
@@ -84,7 +89,6 @@ static inline void *rseq_thread_pointer(void)
 # define RSEQ_PPC_WSIZE		"8"
 # define RSEQ_PPC_WMASK		"7"
 # define RSEQ_ASM_U64(x)	".quad " x
-# define RSEQ_PPC_RSEQ_CS_OFFSET	8
 #else
 # define RSEQ_PPC_LL		"lwz"
 # define RSEQ_PPC_STL		"stw"
@@ -98,10 +102,8 @@ static inline void *rseq_thread_pointer(void)
 /* The low word of rseq_abi.rseq_cs holds the pointer; the high one is 0. */
 # ifdef __LITTLE_ENDIAN__
 #  define RSEQ_ASM_U64(x)	".long " x ", 0x0"
-#  define RSEQ_PPC_RSEQ_CS_OFFSET	8
 # else
 #  define RSEQ_ASM_U64(x)	".long 0x0, " x
-#  define RSEQ_PPC_RSEQ_CS_OFFSET	12
 # endif
 #endif
 
@@ -147,7 +149,7 @@ static inline void *rseq_thread_pointer(void)
 	RSEQ_INJECT_ASM(1)							\
 	RSEQ_PPC_LOAD_ADDR(RSEQ_PPC_T0, __rseq_str(cs_label))			\
 	RSEQ_PPC_STL " " RSEQ_PPC_T0 ", "					\
-		__rseq_str(RSEQ_PPC_RSEQ_CS_OFFSET) "(%[rseq_abi])\n\t"		\
+		__rseq_str(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET) "(%[rseq_abi])\n\t"		\
 	__rseq_str(label) ":\n\t"
 
 /*

@@ -26,6 +26,13 @@
 #ifndef RSEQKIT_ARCH_RISCV_H
 #define RSEQKIT_ARCH_RISCV_H
 
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/riscv/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+#ifndef __riscv
+# error "rseqkit/arch/riscv/arch.h: the target is not RISC-V"
+#endif
+
 #if defined(__BYTE_ORDER__) && (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
 # error "rseqkit: big-endian RISC-V has no defined rseq signature"
 #endif
@@ -34,26 +41,24 @@
  * The signature: "csrr mhartid, x0" (csrrs x0, mhartid, x0), which traps
  * in user mode; the same value as glibc's and the kernel selftests'.
  */
-#define RSEQ_SIG	0xf1401073
+#define RSEQ_SIG	RSEQKIT_SIG
 
 #define rseq_smp_mb()	__asm__ __volatile__ ("fence rw, rw" ::: "memory")
 #define rseq_smp_rmb()	__asm__ __volatile__ ("fence r, r" ::: "memory")
 #define rseq_smp_wmb()	__asm__ __volatile__ ("fence w, w" ::: "memory")
 
-#define rseq_smp_load_acquire(p)					\
-__extension__ ({							\
-	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
-	__asm__ __volatile__ ("fence r, rw" ::: "memory");		\
-	____p1;								\
-})
+/* Acquire loads and release stores: arch/fences.h, from these fences. */
+#define rseq_smp_acquire_fence()	__asm__ __volatile__ ("fence r, rw" ::: "memory")
+#define rseq_smp_release_fence()	__asm__ __volatile__ ("fence rw, w" ::: "memory")
 
 #define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
 
-#define rseq_smp_store_release(p, v)					\
-do {									\
-	__asm__ __volatile__ ("fence rw, w" ::: "memory");		\
-	RSEQ_WRITE_ONCE(*(p), v);					\
-} while (0)
+/*
+ * The spin-wait hint: "pause" (Zihintpause), spelled as its encoding so
+ * that assemblers without the extension accept it; cores without it run
+ * it as a fence that orders nothing.
+ */
+#define rseq_cpu_relax()	__asm__ __volatile__ (".4byte 0x100000f" ::: "memory")
 
 /* tp (x4); glibc's __rseq_offset is relative to it. */
 static inline void *rseq_thread_pointer(void)
@@ -80,7 +85,6 @@ static inline void *rseq_thread_pointer(void)
  * rseq_cs: the whole u64 on RV64; on RV32 its low word, which is at
  * offset 8 (little-endian); the high word stays zero.
  */
-#define RSEQ_RV_RSEQ_CS_OFFSET	8
 
 /*
  * Arm the section: store the descriptor's address (PC-relative, so also
@@ -89,7 +93,7 @@ static inline void *rseq_thread_pointer(void)
 #define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
 	RSEQ_INJECT_ASM(1)						\
 	"lla t0, " __rseq_str(cs_label) "\n\t"				\
-	RSEQ_RV_S " t0, " __rseq_str(RSEQ_RV_RSEQ_CS_OFFSET)		\
+	RSEQ_RV_S " t0, " __rseq_str(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET)		\
 		"(%[rseq_abi])\n\t"					\
 	__rseq_str(label) ":\n\t"
 

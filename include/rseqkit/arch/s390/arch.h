@@ -27,8 +27,15 @@
 #ifndef RSEQKIT_ARCH_S390_H
 #define RSEQKIT_ARCH_S390_H
 
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/s390/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+#ifndef __s390__
+# error "rseqkit/arch/s390/arch.h: the target is not s390"
+#endif
+
 /* The signature (glibc's and the kernel selftests' value for s390). */
-#define RSEQ_SIG	0xB2FF0FFF
+#define RSEQ_SIG	RSEQKIT_SIG
 
 /*
  * z/Architecture orders everything but a store followed by a load from
@@ -39,20 +46,11 @@
 #define rseq_smp_rmb()	rseq_barrier()
 #define rseq_smp_wmb()	rseq_barrier()
 
-#define rseq_smp_load_acquire(p)					\
-__extension__ ({							\
-	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
-	rseq_barrier();							\
-	____p1;								\
-})
+/* Acquire loads and release stores: arch/fences.h, from these fences. */
+#define rseq_smp_acquire_fence()	rseq_barrier()
+#define rseq_smp_release_fence()	rseq_barrier()
 
 #define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
-
-#define rseq_smp_store_release(p, v)					\
-do {									\
-	rseq_barrier();							\
-	RSEQ_WRITE_ONCE(*(p), v);					\
-} while (0)
 
 /* The access registers a0:a1; glibc's __rseq_offset is relative to it. */
 static inline void *rseq_thread_pointer(void)
@@ -73,7 +71,6 @@ static inline void *rseq_thread_pointer(void)
 # define RSEQ_S390_LHI		"lghi"		/* load immediate */
 # define RSEQ_S390_CLR		"clgr"		/* compare logical registers */
 # define RSEQ_S390_WSIZE	"8"
-# define RSEQ_S390_RSEQ_CS_OFFSET 8		/* the whole u64 */
 # define RSEQ_ASM_U64(x)	".quad " x
 #else
 # define RSEQ_S390_L		"l"
@@ -87,7 +84,6 @@ static inline void *rseq_thread_pointer(void)
 # define RSEQ_S390_LHI		"lhi"
 # define RSEQ_S390_CLR		"clr"
 # define RSEQ_S390_WSIZE	"4"
-# define RSEQ_S390_RSEQ_CS_OFFSET 12		/* low word, big-endian */
 # define RSEQ_ASM_U64(x)	".long 0x0, " x	/* big-endian u64 */
 #endif
 
@@ -98,7 +94,7 @@ static inline void *rseq_thread_pointer(void)
 #define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
 	RSEQ_INJECT_ASM(1)						\
 	"larl %%r0, " __rseq_str(cs_label) "\n\t"			\
-	RSEQ_S390_ST " %%r0, " __rseq_str(RSEQ_S390_RSEQ_CS_OFFSET)	\
+	RSEQ_S390_ST " %%r0, " __rseq_str(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET)	\
 		"(%[rseq_abi])\n\t"					\
 	__rseq_str(label) ":\n\t"
 

@@ -22,8 +22,15 @@
 #ifndef RSEQKIT_ARCH_X86_H
 #define RSEQKIT_ARCH_X86_H
 
-/* The signature, as an assembler literal (the ud1 operand). */
-#define RSEQ_SIG	0x53053053
+#ifndef RSEQKIT_RSEQ_H
+# error "rseqkit/arch/x86/arch.h is part of <rseqkit/rseq.h>: include that"
+#endif
+#if !defined(__x86_64__) && !defined(__i386__)
+# error "rseqkit/arch/x86/arch.h: the target is not x86-64 or i386"
+#endif
+
+/* The signature (rseqkit/abi.h), also the ud1 operand in the asm. */
+#define RSEQ_SIG	RSEQKIT_SIG
 
 #define rseq_smp_rmb()	rseq_barrier()
 #define rseq_smp_wmb()	rseq_barrier()
@@ -36,21 +43,19 @@
 	__asm__ __volatile__ ("lock; addl $0,0(%%esp)" ::: "memory", "cc")
 #endif
 
-/* x86 is TSO: acquire and release need only a compiler barrier. */
-#define rseq_smp_load_acquire(p)					\
-__extension__ ({							\
-	__auto_type ____p1 = RSEQ_READ_ONCE(*(p));			\
-	rseq_barrier();							\
-	____p1;								\
-})
+/*
+ * x86 is TSO: acquire and release need only a compiler barrier
+ * (arch/fences.h builds the loads and stores from these), and a load
+ * whose dependent accesses must follow it needs not even that.
+ */
+#define rseq_smp_acquire_fence()	rseq_barrier()
+#define rseq_smp_release_fence()	rseq_barrier()
+#define rseq_smp_load_consume(p)	RSEQ_READ_ONCE(*(p))
 
 #define rseq_smp_acquire__after_ctrl_dep()	rseq_smp_rmb()
 
-#define rseq_smp_store_release(p, v)					\
-do {									\
-	rseq_barrier();							\
-	RSEQ_WRITE_ONCE(*(p), v);					\
-} while (0)
+/* The spin-wait hint. */
+#define rseq_cpu_relax()	__asm__ __volatile__ ("pause" ::: "memory")
 
 static inline void *rseq_thread_pointer(void)
 {
@@ -94,7 +99,6 @@ static inline void *rseq_thread_pointer(void)
 /* A field of this thread's struct rseq_abi, as an assembler operand. */
 #define RSEQ_X86_FIELD(offset)	\
 	RSEQ_X86_SEG ":" __rseq_str(offset) "(%[rseq_offset])"
-#define RSEQ_X86_RSEQ_CS_OFFSET	8
 
 /*
  * Arm the section: store the descriptor's address into rseq_cs, then the
@@ -106,7 +110,7 @@ static inline void *rseq_thread_pointer(void)
 # define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
 	RSEQ_INJECT_ASM(1)							\
 	"leaq " __rseq_str(cs_label) "(%%rip), %%rax\n\t"			\
-	"movq %%rax, " RSEQ_X86_FIELD(RSEQ_X86_RSEQ_CS_OFFSET) "\n\t"		\
+	"movq %%rax, " RSEQ_X86_FIELD(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET) "\n\t"		\
 	__rseq_str(label) ":\n\t"
 #elif defined(__PIC__)
 # define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
@@ -115,13 +119,13 @@ static inline void *rseq_thread_pointer(void)
 	"77:\n\t"								\
 	"popl %%eax\n\t"							\
 	"leal (" __rseq_str(cs_label) " - 77b)(%%eax), %%eax\n\t"		\
-	"movl %%eax, " RSEQ_X86_FIELD(RSEQ_X86_RSEQ_CS_OFFSET) "\n\t"		\
+	"movl %%eax, " RSEQ_X86_FIELD(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET) "\n\t"		\
 	__rseq_str(label) ":\n\t"
 #else
 # define RSEQ_ASM_STORE_RSEQ_CS(label, cs_label)				\
 	RSEQ_INJECT_ASM(1)							\
 	"movl $" __rseq_str(cs_label) ", "					\
-		RSEQ_X86_FIELD(RSEQ_X86_RSEQ_CS_OFFSET) "\n\t"			\
+		RSEQ_X86_FIELD(RSEQKIT_ABI_RSEQ_CS_PTR_OFFSET) "\n\t"			\
 	__rseq_str(label) ":\n\t"
 #endif
 

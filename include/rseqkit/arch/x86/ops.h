@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+
+#ifndef RSEQ_TEMPLATE_IDENTIFIER
+# error "rseqkit/arch/x86/ops.h is instantiated by arch/template-instantiate.h (include <rseqkit/rseq.h>)"
+#endif
 /*
  * rseqkit/arch/x86/ops.h - the operation families for x86-64 and i386,
  * written once and instantiated per memory order (relaxed, release) and

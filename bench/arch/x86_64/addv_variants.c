@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/addv_variants.c - investigation, not part of 'make bench' (build
- * and run: make bench-variants).  How close can the per-CPU increment get
+ * bench/arch/x86_64/addv_variants.c - investigation, not part of 'make
+ * bench' (build and run: make bench-variants, on x86-64 only).  How close can the per-CPU increment get
  * to the per-thread plain add, and what does each instruction of the
  * fast path cost?  Single file, x86-64 only; every variant is verified
  * like the ones in core_bench.
@@ -24,68 +24,7 @@
 #include <stdlib.h>
 #include <rseqkit/rseq.h>
 #include "harness.h"
-
-#if defined(__x86_64__)
-
-struct slot {
-	intptr_t v;
-} __attribute__((aligned(BENCH_CACHELINE)));
-
-static struct slot *slots;
-static int nslots;
-
-static int setup(struct bench_case *c, int T)
-{
-	(void)c;
-	nslots = bench_max_cpus() > T ? bench_max_cpus() : T;
-	free(slots);
-	slots = bench_alloc(sizeof(struct slot) * (size_t)nslots);
-	return 0;
-}
-
-static int verify(struct bench_case *c, int T, uint64_t total)
-{
-	intptr_t sum = 0;
-
-	(void)T;
-	for (int i = 0; i < nslots; i++)
-		sum += slots[i].v;
-	if ((uint64_t)sum != total) {
-		fprintf(stderr, "verify: %s: %lld != %llu\n", c->name,
-			(long long)sum, (unsigned long long)total);
-		return 1;
-	}
-	return 0;
-}
-
-static uint64_t plain(struct bench_thread *t, uint64_t n)
-{
-	struct slot *s = &slots[t->id];
-
-	for (uint64_t i = 0; i < n; i++) {
-		s->v++;
-		bench_clobber();
-	}
-	return n;
-}
-
-static uint64_t header(struct bench_thread *t, uint64_t n)
-{
-	struct slot *s = slots;
-
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		for (;;) {
-			int cpu = (int)rseq_cpu_start();
-
-			if (rseq_likely(!rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-						   &s[cpu].v, 1, cpu)))
-				break;
-		}
-		bench_clobber();
-	}
-	return n;
-}
+#include "increment.h"	/* the baselines, shared with core_bench */
 
 /* The header's section, with the offset passed in a register. */
 static inline __attribute__((always_inline))
@@ -172,7 +111,7 @@ static inline __attribute__((always_inline)) uint32_t cpu_start_off(ptrdiff_t of
 #define VARIANT(fn, call)						\
 static uint64_t fn(struct bench_thread *t, uint64_t n)			\
 {									\
-	struct slot *s = slots;						\
+	struct inc_slot *s = inc_slots;					\
 	ptrdiff_t off = rseq_offset;					\
 	(void)t;							\
 	for (uint64_t i = 0; i < n; i++) {				\
@@ -190,14 +129,15 @@ VARIANT(lazy, addv_lazy(off, &s[cpu].v, 1, cpu))
 VARIANT(nocheck, addv_nocheck(off, &s[cpu].v, 1))
 
 static struct bench_case cases[] = {
-	{ .name = "per-thread plain add", .body = plain, .setup = setup, .verify = verify },
-	{ .name = "rseq_addv (header)", .body = header, .setup = setup, .verify = verify,
+	{ .name = "per-thread plain add", .body = inc_plain, .setup = inc_setup,
+	  .verify = inc_verify },
+	{ .name = "rseq_addv (header)", .body = inc_rseq, .setup = inc_setup,
+	  .verify = inc_verify, .needs_rseq = 1 },
+	{ .name = "offset in register", .body = off_reg, .setup = inc_setup,
+	  .verify = inc_verify, .needs_rseq = 1 },
+	{ .name = "+ lazy arm", .body = lazy, .setup = inc_setup, .verify = inc_verify,
 	  .needs_rseq = 1 },
-	{ .name = "offset in register", .body = off_reg, .setup = setup, .verify = verify,
-	  .needs_rseq = 1 },
-	{ .name = "+ lazy arm", .body = lazy, .setup = setup, .verify = verify,
-	  .needs_rseq = 1 },
-	{ .name = "no cpu check (unsafe)", .body = nocheck, .setup = setup,
+	{ .name = "no cpu check (unsafe)", .body = nocheck, .setup = inc_setup,
 	  .needs_rseq = 1 },	/* not verified: it may lose increments */
 };
 
@@ -216,10 +156,3 @@ int main(int argc, char **argv)
 	return bench_finish(&o);
 }
 
-#else
-int main(void)
-{
-	puts("addv_variants: x86-64 only");
-	return 0;
-}
-#endif
