@@ -251,7 +251,7 @@ RSEQKIT_EXPORT int rseq_percpu_slow_index(const struct rseq_percpu_base *b,
 		cpu = rseq_percpu_index(b->mode);
 		if (cpu < 0 && !percpu_register_tried) {
 			percpu_register_tried = 1;
-			if (rseq_register_current_thread() == 0)
+			if (rseqkit_register_implicit() == 0)
 				cpu = rseq_percpu_index(b->mode);
 		}
 		if (cpu >= 0 && cpu < b->nr) {
