@@ -2,7 +2,10 @@
 /*
  * registration - register rseq for the calling thread and print who owns
  * the registration, its size and the feature fields; on failure print the
- * errno and the library's reason.  Try it three ways:
+ * errno and the library's reason.  It also shows the start-up contract
+ * (rseq_size reads 0 until the first registration when rseqkit owns it,
+ * as with the kernel selftests' helper and librseq) and that an
+ * unregistered thread stays unregistered.  Try it three ways:
  *
  *   build/examples/registration
  *   GLIBC_TUNABLES=glibc.pthread.rseq=0 build/examples/registration
@@ -28,6 +31,7 @@ static const char *owner_name(enum rseq_owner owner)
 
 int main(void)
 {
+	unsigned int size_before = rseq_size;	/* before any registration */
 	int ret = rseq_register_current_thread();
 
 	printf("rseq available:       %s\n", rseq_available() ? "yes" : "no");
@@ -40,7 +44,8 @@ int main(void)
 	}
 	printf("registered bytes:     %u%s\n", rseq_registration_size(),
 	       rseq_registration_size() == 32 ? " (the original, legacy size)" : "");
-	printf("active feature size:  %u (rseq_size)\n", rseq_size);
+	printf("active feature size:  %u (rseq_size; %u before the first registration)\n",
+	       rseq_size, size_before);
 	printf("kernel feature size:  %u\n", rseq_feature_size);
 	printf("registration flags:   %#x\n", rseq_flags);
 	printf("area offset:          %td from the thread pointer\n", rseq_offset);
@@ -59,6 +64,12 @@ int main(void)
 	}
 	printf("registered after unregistering: %s\n",
 	       rseq_current_thread_registered() ? "yes (the C library keeps it)"
-						: "no");
+						: "no (until it registers again)");
+	/* One unregistration too many: refused, the count stays at zero. */
+	if (rseq_unregister_current_thread() == 0) {
+		printf("an unbalanced unregistration succeeded\n");
+		return 1;
+	}
+	printf("unbalanced unregistration: %s (%s)\n", strerror(errno), rseq_error_reason());
 	return 0;
 }
