@@ -33,7 +33,7 @@ VM_QUICK_CELLS ?= x86_64:6.1 x86_64:7.x i386:6.1 aarch64:7.x arm:6.12 \
 	ppc64le:7.x riscv64:7.x s390x:6.12 mips64el:6.1
 
 VM_ENV = KCMDLINE="$(KCMDLINE)" \
-	$(foreach v,VM_SMP VM_MEM VM_TIMEOUT VM_TEST_TIMEOUT VM_MODES VM_ONLY VM_SCALE VM_VERBOSE VM_PROBE VM_TESTS VM_RSEQ_DEBUG RSEQKIT_VM_CACHE VM_KSELFTESTS VM_EXTRA VM_EXPERIMENT_ARGS VM_SLICE_SUITES VM_SLICE_ARCHS KSRC,$(if $($(v)),$(v)="$($(v))"))
+	$(foreach v,VM_SMP VM_MEM VM_TIMEOUT VM_TEST_TIMEOUT VM_MODES VM_ONLY VM_SCALE VM_VERBOSE VM_PROBE VM_TESTS VM_RSEQ_DEBUG RSEQKIT_VM_CACHE VM_KSELFTESTS VM_EXTRA VM_EXPERIMENT_ARGS VM_SLICE_SUITES VM_SLICE_ARCHS VM_SLICE_FULL KSRC,$(if $($(v)),$(v)="$($(v))"))
 
 .PHONY: check-vm check-vm-quick check-vm-all check-vm-slice
 check-vm:
@@ -48,7 +48,8 @@ check-vm-quick:
 # let another architecture have the extension?)
 check-vm-all:
 	@$(VM_ENV) sh tests/vm/matrix.sh $(VM_ALL_CELLS); st=$$?; \
-	$(VM_ENV) VM_SLICE_SUITES="$${VM_SLICE_SUITES:-sid experimental}" sh tests/vm/check-vm-slice.sh && exit $$st
+	$(VM_ENV) VM_SLICE_SUITES="$${VM_SLICE_SUITES:-sid experimental}" VM_SLICE_FULL=1 \
+		sh tests/vm/check-vm-slice.sh && exit $$st
 
 # The time-slice extension (issue 15): an x86-64 kernel built from sid's
 # linux-source with CONFIG_RSEQ_SLICE_EXTENSION (cached in

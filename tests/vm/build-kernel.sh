@@ -90,8 +90,8 @@ if ! m -j"$jobs" bzImage > "$obj/build.log" 2>&1; then
 	exit 1
 fi
 secs=$(($(date +%s) - t0))
-# CPU time of everything this script waited for ("times": children's line)
-cpu=$(times | tail -n 1 | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%d", n }')
+# CPU time of everything this shell waited for: its cutime + cstime
+cpu=$(awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" '{ printf "%d", ($16 + $17) / hz }' /proc/$$/stat)
 tmp=$dest.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"

@@ -34,8 +34,9 @@
 #                     (ksft-*) and with the kernel's rseq.c (kref-*), with
 #                     the arguments and modes of tests/vm/kselftests.list
 #                     (default: 1 for KERNEL=slice, else 0)
-#   VM_EXTRA          1: also tests/vm/slice_experiment.c (default: 1 for
-#                     KERNEL=slice, else 0)
+#   VM_EXTRA          1: also tests/vm/slice_experiment.c and
+#                     examples/slice_lock.c (default: 1 for KERNEL=slice,
+#                     else 0)
 #   RSEQKIT_VM_CACHE  download cache (default ~/.cache/rseqkit-vm)
 # Output: build/vm/<arch>-<kernel>/{console.log,initrd.gz,result}
 set -eu
@@ -228,12 +229,16 @@ fi
 if [ "${VM_EXTRA:-$([ "$suite" = slice ] && echo 1 || echo 0)}" = 1 ]; then
 	if $VM_CC -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -pthread -I"$root/include" \
 		-o "$stage/tests/slice_experiment" "$here/slice_experiment.c" "$root/$bld/librseqkit.a" \
-		> "$out/experiment-build.log" 2>&1; then
-		echo "${VM_EXPERIMENT_ARGS:-2 3}" > "$stage/tests/slice_experiment.args"
-		ntests=$((ntests + 1))
+		> "$out/experiment-build.log" 2>&1 &&
+	   $VM_CC -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -pthread -I"$root/include" \
+		-o "$stage/tests/example-slice_lock" "$root/examples/slice_lock.c" "$root/$bld/librseqkit.a" \
+		>> "$out/experiment-build.log" 2>&1; then
+		echo "${VM_EXPERIMENT_ARGS:-2 5}" > "$stage/tests/slice_experiment.args"
+		echo "2 20000" > "$stage/tests/example-slice_lock.args"
+		ntests=$((ntests + 2))
 	else
 		cat "$out/experiment-build.log" >&2
-		build_failed="${build_failed:+$build_failed; }building slice_experiment failed"
+		build_failed="${build_failed:+$build_failed; }building slice_experiment or examples/slice_lock failed"
 	fi
 fi
 if [ "$ntests" = 0 ] && [ "${VM_PROBE:-1}" != 1 ]; then

@@ -9,10 +9,11 @@
  * with the worker, runs briefly and sleeps, so that its wake-ups preempt
  * the worker, sometimes while it holds the lock: then every other worker
  * spins until the holder runs again.  With the extension the worker asks
- * for it around each acquisition (rseq_slice_request() before the lock,
- * rseq_slice_release() after the unlock): a wake-up that comes while it
- * holds the lock is deferred by a grant, and the worker gives the CPU back
- * with rseq_slice_yield() right after the unlock.
+ * for it around each acquisition: rseq_slice_request() before the
+ * acquiring atomic, rseq_slice_release() right after a failed attempt
+ * (spinning needs no extension) and after the unlock.  A wake-up that
+ * comes while it holds the lock is deferred by a grant, and the worker
+ * gives the CPU back with rseq_slice_yield() right after the unlock.
  *
  * Runs alternate without and with the extension (ROUNDS each of SECONDS),
  * then print a table: counts first (acquisitions, requests, grants, yields
@@ -31,7 +32,7 @@
  * released the lock and yielded, so the count should fall to the grants
  * that ran out (50 us) before the unlock.
  *
- *   slice_experiment [SECONDS [ROUNDS]]     (default 2 s, 3 rounds)
+ *   slice_experiment [SECONDS [ROUNDS]]     (default 2 s, 5 rounds)
  *
  * Exit status: 0 when the runs completed with the extension granted at
  * least once and every yield accounted for; 77 (with the reason) where
@@ -163,6 +164,23 @@ static long nivcsw_now(void)
 	return getrusage(RUSAGE_THREAD, &ru) ? 0 : ru.ru_nivcsw;
 }
 
+/* rseq_slice_release(), with the yield's answer counted */
+static void slice_end(struct worker *w)
+{
+	volatile struct rseq_abi *rs = rseq_get_abi();
+
+	rseq_barrier();
+	rs->slice_ctrl.request = 0;
+	rseq_barrier();
+	if (rs->slice_ctrl.granted) {
+		w->grants++;
+		if (rseq_slice_yield() == 1)
+			w->yields++;
+		else
+			w->revoked++;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -191,16 +209,23 @@ static void *worker_main(void *arg)
 			uint64_t t0, t1, t2;
 
 			t0 = now_ns();
-			if (ext) {
-				rseq_slice_request();
-				w->req++;
-			}
+			/*
+			 * The request covers the acquiring atomic and the hold,
+			 * not the wait: a grant taken while spinning on a lock
+			 * whose holder is preempted would run out uselessly.
+			 */
 			for (;;) {
 				int free_word = 0;
 
+				if (ext) {
+					rseq_slice_request();
+					w->req++;
+				}
 				if (__atomic_compare_exchange_n(&lock_word, &free_word, w->id, 0,
 								__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 					break;
+				if (ext)
+					slice_end(w);	/* not holding: no grant needed */
 				while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED))
 					;
 			}
@@ -208,21 +233,8 @@ static void *worker_main(void *arg)
 			work(CS_WORK);			/* the critical section */
 			t2 = now_ns();
 			__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
-			if (ext) {
-				/* rseq_slice_release(), with the yield's answer kept */
-				volatile struct rseq_abi *rs = rseq_get_abi();
-
-				rseq_barrier();
-				rs->slice_ctrl.request = 0;
-				rseq_barrier();
-				if (rs->slice_ctrl.granted) {
-					w->grants++;
-					if (rseq_slice_yield() == 1)
-						w->yields++;
-					else
-						w->revoked++;
-				}
-			}
+			if (ext)
+				slice_end(w);
 			w->acq++;
 			if (n < MAX_SAMPLES) {
 				hold[n] = t2 - t1;
@@ -366,7 +378,7 @@ static double ratio(uint64_t a, uint64_t b)
 int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 2.0;
-	int rounds = argc > 2 ? atoi(argv[2]) : 3;
+	int rounds = argc > 2 ? atoi(argv[2]) : 5;
 	struct worker w[MAX_CPUS];
 	struct noise noise[MAX_CPUS];
 	struct result res[2];
@@ -512,7 +524,7 @@ int main(int argc, char **argv)
 			printf(" %lu", per_round_grants[r]);
 		printf("\n");
 		if (failed || e->grants == 0 || e->yields + e->revoked != e->grants ||
-		    o->grants != 0 || e->requests != e->acquisitions) {
+		    o->grants != 0 || e->requests < e->acquisitions) {
 			printf("FAIL: %s\n", failed ? "a worker could not register" :
 			       e->grants == 0 ? "no extension was granted" :
 			       "the counts do not add up");
