@@ -95,8 +95,10 @@ static __thread struct rseqkit_thread rseqkit_self
 static unsigned int rseqkit_reg_len;		/* default bytes passed to rseq(2) */
 static unsigned int rseqkit_kernel_fs;		/* 0: rseq unavailable */
 static int rseqkit_probe_errno = -1;		/* errno of the probe */
+#ifndef RSEQ_ARCH_UNAVAILABLE
 static pthread_key_t rseqkit_exit_key;
 static bool rseqkit_exit_key_ok;
+#endif
 static pthread_once_t rseqkit_once = PTHREAD_ONCE_INIT;
 
 int rseqkit_sys_rseq(void *area, uint32_t len, int flags, uint32_t sig)
@@ -110,6 +112,7 @@ int rseqkit_sys_rseq(void *area, uint32_t len, int flags, uint32_t sig)
 #endif
 }
 
+#ifndef RSEQ_ARCH_UNAVAILABLE
 static unsigned int min_u(unsigned int a, unsigned int b)
 {
 	return a < b ? a : b;
@@ -129,6 +132,7 @@ static unsigned int active_size(unsigned int len)
 		size = min_u(size, offsetof(struct rseq_abi, slice_ctrl));
 	return size;
 }
+#endif
 
 /*
  * rseq(NULL, 0, 0, 0): EINVAL where the kernel has rseq, ENOSYS where it
@@ -148,6 +152,7 @@ static void probe_kernel(void)
 	}
 }
 
+#ifndef RSEQ_ARCH_UNAVAILABLE
 /* How many bytes to register for this kernel. */
 static unsigned int choose_reg_len(void)
 {
@@ -168,7 +173,6 @@ static unsigned int choose_reg_len(void)
 	return (unsigned int)len;
 }
 
-#ifndef RSEQ_ARCH_UNAVAILABLE
 /*
  * The first registration of the process publishes rseq_size, as the C
  * library does when it registers the main thread: the active feature set
@@ -349,12 +353,14 @@ unsigned int rseqkit_kernel_feature_size(void)
 	return rseqkit_kernel_fs;
 }
 
+#ifndef RSEQ_ARCH_UNAVAILABLE
 static int unavailable_errno(void)
 {
 	if (rseqkit_probe_errno > 0 && rseqkit_probe_errno != EINVAL)
 		return rseqkit_probe_errno;
 	return ENOSYS;
 }
+#endif
 
 /* rseq is unavailable to this process (RSEQ_OWNER_NONE). */
 static int fail_unavailable(void)
@@ -389,12 +395,36 @@ static int register_libc(void)
 	return 0;
 }
 
-RSEQKIT_EXPORT int rseq_register_current_thread(void)
+#ifndef RSEQ_ARCH_UNAVAILABLE
+/* The structures' first use, with rseqkit owning (see internal.h). */
+static int register_first_use(void)
+{
+	if (rseqkit_self.len)
+		return 0;
+	if (rseqkit_self.opted_out)
+		return rseqkit_fail(EPERM,
+			"this thread unregistered rseq with rseq_unregister_current_thread(); it stays "
+			"unregistered until it calls rseq_register_current_thread() again");
+	if (kernel_register(rseqkit_reg_len))
+		return -1;
+	rseqkit_self.implicit = true;
+	return 0;
+}
+#endif
+
+/*
+ * Every way to register the calling thread: explicitly (counted; 'len'
+ * bytes, 0 for the process's size, exactly that size when 'exact'), or
+ * on first use (implicit).
+ */
+static int register_thread(bool implicit, unsigned int len, bool exact)
 {
 	rseqkit_init();
 
 	switch (rseqkit_owner) {
 	case RSEQ_OWNER_LIBC:
+		if (implicit)
+			return rseq_current_cpu_raw() < 0 ? fail_libc_thread() : 0;
 		return register_libc();
 	case RSEQ_OWNER_NONE:
 		return fail_unavailable();
@@ -402,10 +432,19 @@ RSEQKIT_EXPORT int rseq_register_current_thread(void)
 		break;
 	}
 #ifdef RSEQ_ARCH_UNAVAILABLE
+	(void)len;
+	(void)exact;
 	return fail_unavailable();
 #else
-	return register_own(rseqkit_reg_len, false);
+	if (implicit)
+		return register_first_use();
+	return register_own(len ? len : rseqkit_reg_len, exact);
 #endif
+}
+
+RSEQKIT_EXPORT int rseq_register_current_thread(void)
+{
+	return register_thread(false, 0, false);
 }
 
 /*
@@ -418,56 +457,18 @@ RSEQKIT_EXPORT int __rseq_register_current_thread(bool nolibc, bool legacy)
 	int r;
 
 	rseqkit_init();
-	switch (rseqkit_owner) {
-	case RSEQ_OWNER_LIBC:
-		if (nolibc)
-			r = rseqkit_fail(EBUSY,
-				"the C library owns this process's rseq registration and the caller "
-				"asked for its own (nolibc); run with GLIBC_TUNABLES=glibc.pthread.rseq=0");
-		else
-			r = register_libc();
-		break;
-	case RSEQ_OWNER_RSEQKIT:
-#ifndef RSEQ_ARCH_UNAVAILABLE
-		r = register_own(legacy ? RSEQKIT_ABI_ORIG_ALLOC_SIZE : rseqkit_reg_len, legacy);
-#else
-		r = fail_unavailable();
-#endif
-		break;
-	case RSEQ_OWNER_NONE:
-	default:
-		r = fail_unavailable();
-		break;
-	}
+	if (nolibc && rseqkit_owner == RSEQ_OWNER_LIBC)
+		r = rseqkit_fail(EBUSY,
+			"the C library owns this process's rseq registration and the caller "
+			"asked for its own (nolibc); run with GLIBC_TUNABLES=glibc.pthread.rseq=0");
+	else
+		r = register_thread(false, legacy ? RSEQKIT_ABI_ORIG_ALLOC_SIZE : 0, legacy);
 	return r ? -errno : 0;
 }
 
 int rseqkit_register_implicit(void)
 {
-	rseqkit_init();
-
-	switch (rseqkit_owner) {
-	case RSEQ_OWNER_LIBC:
-		return rseq_current_cpu_raw() < 0 ? fail_libc_thread() : 0;
-	case RSEQ_OWNER_NONE:
-		return fail_unavailable();
-	case RSEQ_OWNER_RSEQKIT:
-		break;
-	}
-#ifdef RSEQ_ARCH_UNAVAILABLE
-	return fail_unavailable();
-#else
-	if (rseqkit_self.len)
-		return 0;
-	if (rseqkit_self.opted_out)
-		return rseqkit_fail(EPERM,
-			"this thread unregistered rseq with rseq_unregister_current_thread(); it stays "
-			"unregistered until it calls rseq_register_current_thread() again");
-	if (kernel_register(rseqkit_reg_len))
-		return -1;
-	rseqkit_self.implicit = true;
-	return 0;
-#endif
+	return register_thread(true, 0, false);
 }
 
 RSEQKIT_EXPORT int rseq_unregister_current_thread(void)

@@ -224,10 +224,11 @@ for KSRC in $trees; do
 				# shellcheck disable=SC2086
 				k=$(run_one "$t/kernel" "$t/logs/kernel-$name-$v.log" env GLIBC_TUNABLES="$tun" bash "./$name" $args)
 				compare "$d" "$r" "$k" "$t/logs/rseqkit-$name-$v.log"
+				# what the script ran (param_test runs, harness tests) and skipped
 				for l in rseqkit kernel; do
-					n=$(grep -c -e '^Running' -e '^ok ' "$t/logs/$l-$name-$v.log" 2>/dev/null)
+					n=$(grep -c -e '^Running' -e '^ok ' -e '^not ok ' "$t/logs/$l-$name-$v.log" 2>/dev/null)
 					sk=$(grep -m 1 -i -e 'skipping' -e '# SKIP' "$t/logs/$l-$name-$v.log" 2>/dev/null | cut -c 1-70)
-					echo "      $l: $n runs${sk:+; $sk}"
+					[ "$n" -gt 0 ] || [ -n "$sk" ] && echo "      $l: $n runs${sk:+; $sk}"
 				done
 			done ;;
 		esac

@@ -82,33 +82,25 @@ finish() {	# DIR: unpack what is asked for and print the tree
 	tree_of "$1"
 }
 
+. "$here/lib.sh"
 current=$src/$suite.current
-if [ -s "$current" ] && [ -d "$(cat "$current")" ] &&
-   [ -n "$(find "$current" -mmin -$((refresh * 60)) 2>/dev/null)" ]; then
+if [ -s "$current" ] && [ -d "$(cat "$current")" ] && recent "$current"; then
 	finish "$(cat "$current")"
 	exit 0
 fi
 
 # The suite's newest linux-source-X.Y, through the meta-package.
-if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -$((refresh * 60)) 2>/dev/null)" ]; then
-	log "refreshing package lists for $suite"
-	if ! $apt update > "$src/apt-update-$suite.log" 2>&1; then
-		d=$(newest_cached)
-		if [ -n "$d" ]; then
-			log "apt update failed (see $src/apt-update-$suite.log); using cached $d"
-			finish "$d"
-			exit 0
-		fi
-		cat "$src/apt-update-$suite.log" >&2
-		exit 1
-	fi
-fi
+refresh_lists "$apt" "$lists" "$src/apt-update-$suite.log" newest_cached finish
 pkg=$($apt cache show linux-source 2>/dev/null |
 	awk '/^Version: / { v = $2 } /^Depends: / { print v "\t" $2 }' |
 	sort -V | tail -n 1 | cut -f 2 | sed 's/[ (,].*//')
 case $pkg in
 linux-source-[0-9]*) ;;
-*) log "no linux-source meta-package in $suite"; exit 1 ;;
+*)	d=$(newest_cached)
+	[ -n "$d" ] || { log "no linux-source meta-package in $suite"; exit 1; }
+	log "no linux-source meta-package in $suite's lists (see $src/apt-update-$suite.log); using cached $d"
+	finish "$d"
+	exit 0 ;;
 esac
 ver=$($apt cache show "$pkg" 2>/dev/null | awk '/^Version: / { print $2 }' | sort -V | tail -n 1)
 [ -n "$ver" ] || { log "no version of $pkg in $suite"; exit 1; }
