@@ -206,7 +206,7 @@ for m in glibc own-legacy; do
 	say "slice_experiment, $m: $(result_of slice_experiment $m)"
 done
 say ""
-say "### examples/slice_lock (2 threads x 20000)"
+say "### examples/slice_lock (4 threads x 20000 on 2 CPUs)"
 say ""
 for m in glibc own-legacy own-full; do
 	say "- $m: $(result_of example-slice_lock $m | cut -d ' ' -f 1): $(lines_of example-slice_lock $m 'counter\|unavailable' | tr '\n' ' ' | cut -c 1-250)"

@@ -234,7 +234,7 @@ if [ "${VM_EXTRA:-$([ "$suite" = slice ] && echo 1 || echo 0)}" = 1 ]; then
 		-o "$stage/tests/example-slice_lock" "$root/examples/slice_lock.c" "$root/$bld/librseqkit.a" \
 		>> "$out/experiment-build.log" 2>&1; then
 		echo "${VM_EXPERIMENT_ARGS:-2 5}" > "$stage/tests/slice_experiment.args"
-		echo "2 20000" > "$stage/tests/example-slice_lock.args"
+		echo "4 20000" > "$stage/tests/example-slice_lock.args"
 		ntests=$((ntests + 2))
 	else
 		cat "$out/experiment-build.log" >&2
