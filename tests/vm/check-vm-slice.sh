@@ -44,6 +44,16 @@ t0=$(date +%s)
 : > "$report"
 say() { echo "$*"; echo "$*" >> "$report"; }
 
+missing=
+for t in flex bison bc make gcc; do
+	command -v $t > /dev/null 2>&1 || missing="$missing $t"
+done
+[ -f /usr/include/libelf.h ] || [ -f /usr/include/gelf.h ] || missing="$missing libelf-dev"
+if [ -n "$missing" ]; then
+	say "SKIP: building and configuring kernels needs$missing: apt-get install flex bison libelf-dev bc"
+	exit 77
+fi
+
 # --- 1. who can have the option -----------------------------------------------
 kconfig_check() {	# SUITE ARCH: 0 can, 1 cannot, 2 could not tell
 	ksrc=$("$here/fetch-source.sh" "$1" full) || return 2
@@ -114,6 +124,10 @@ VM_ONLY=$only VM_KSELFTESTS=${VM_KSELFTESTS:-1} VM_EXTRA=${VM_EXTRA:-1} VM_SCALE
 	sh "$here/check-vm.sh" x86_64 slice
 vm=$?
 log=$out/console.log
+if [ $vm = 77 ]; then
+	say "SKIP: $(sed -n 's/^detail=//p' "$out/result" 2>/dev/null) (apt-get install flex bison libelf-dev bc)"
+	exit 77
+fi
 [ $vm = 0 ] || fail=1
 res=$(sed -n 's/^detail=//p' "$out/result" 2>/dev/null)
 pkg=$(sed -n 's/^package=//p' "$out/result" 2>/dev/null)

@@ -147,7 +147,7 @@ if [ "$suite" = slice ]; then
 	[ -f "$frag" ] || result SKIP "no time-slice kernel for $arch here (tests/vm/check-vm-slice.sh says why)"
 	st=0
 	image=$("$here/build-kernel.sh" sid "$frag") || st=$?
-	[ $st = 77 ] && result SKIP "cannot build the kernel here (build-kernel.sh: missing tools)"
+	[ $st = 77 ] && result SKIP "cannot build the kernel here: build-kernel.sh needs flex, bison, bc and libelf-dev"
 	[ $st = 0 ] || result FAIL "building the kernel failed"
 	kpkg="$(cat "$(dirname "$image")/package") + $(basename "$frag") ($(cat "$(dirname "$image")/version"), built in $(cat "$(dirname "$image")/build-seconds")s)"
 elif [ "$suite" = host ]; then
