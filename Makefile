@@ -1,16 +1,19 @@
+# SPDX-License-Identifier: MIT
 # rseqkit - user-space toolkit for Linux restartable sequences.
-# Plain GNU Make. Targets:
+# Plain GNU Make.  'make help' lists every target, one line each.
 #   make                 librseqkit.a and librseqkit.so under $(BUILD)/
 #   make check           every test, in every registration mode (< 5 min)
-#   make check-long      longer stress (and the tools' long runs)
-#   make bench           the benchmark table (+ CSV under $(BUILD)/bench/)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make bench           the benchmark tables, CSV and plots under $(BUILD)/bench/
+#   make install         PREFIX=/usr/local DESTDIR= (make uninstall: the inverse)
 # Cross builds: make CC=aarch64-linux-gnu-gcc BUILD=build/aarch64 tests
 # Each area adds its targets in mk/<area>.mk (included below).
 
 # The release, read from the public header (one place to change it).
 VERSION   := $(shell sed -n 's/^\#define RSEQKIT_VERSION_STRING[^"]*"\(.*\)"/\1/p' include/rseqkit/version.h)
 SOVERSION := 0
+# The release date: the first "rseqkit X.Y.Z (YYYY-MM-DD)" heading of NEWS
+# (man pages and the Debian changelog check read it from there).
+RELEASE_DATE := $(shell sh mk/release.sh date)
 
 CC        ?= cc
 # A cross gcc (CC=aarch64-linux-gnu-gcc) brings its own ar (musl-gcc not).
@@ -22,13 +25,17 @@ BUILD     ?= build
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
 INCLUDEDIR?= $(PREFIX)/include
-MANDIR    ?= $(PREFIX)/share/man
 BINDIR    ?= $(PREFIX)/bin
+DATADIR   ?= $(PREFIX)/share
+MANDIR    ?= $(DATADIR)/man
+DOCDIR    ?= $(DATADIR)/doc/rseqkit
+EXAMPLESDIR ?= $(DOCDIR)/examples
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR   ?=
 
 CFLAGS    ?= -O2 -g
 WARNFLAGS := -Wall -Wextra
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iinclude $(CPPFLAGS) $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS   ?=
 LDLIBS    ?=
 
@@ -46,15 +53,45 @@ HEADERS   := $(shell find include -name '*.h')
 #   CHECK_DEPS    extra things 'make check' must build first
 #   LONG_SCRIPTS  scripts run by 'make check-long'
 #   BENCH_DEPS    extra things 'make bench' must build first
-#   INSTALL_BINS  programs installed under $(BINDIR)
+#   INSTALL_*     what 'make install' copies (see "Installation" below)
 TESTS         :=
 CHECK_SCRIPTS :=
 CHECK_DEPS    :=
 LONG_SCRIPTS  :=
 BENCH_DEPS    :=
-INSTALL_BINS  :=
 
-.PHONY: all lib tests check check-long bench install uninstall clean examples
+# Installation.  'make install' copies exactly what these lists name, and
+# 'make uninstall' removes exactly that (and the directories it emptied),
+# so fragments only extend lists (+=) and both stay each other's inverse
+# (tests/install_check.sh compares the file lists).  Paths with spaces
+# are refused.
+#   INSTALL_BINS      programs -> $(BINDIR)/<name>
+#   INSTALL_LIBS      shared objects, mode 755 -> $(LIBDIR)/<name>
+#   INSTALL_HEADERS   files under include/ -> $(INCLUDEDIR)/<same path>
+#   INSTALL_MAN       pages man/man<N>/<page>.<N> -> $(MANDIR)/man<N>/,
+#                     installed from $(BUILD)/man (release date and version
+#                     filled in: 'make man')
+#   INSTALL_PKGCONFIG module names: pkgconfig/<name>.pc.in ->
+#                     $(PKGCONFIGDIR)/<name>.pc
+#   INSTALL_EXAMPLES  files under examples/ -> $(EXAMPLESDIR)/<same path>
+#   INSTALL_DOCS      files -> $(DOCDIR)/<name>
+#   INSTALL_DATA      SRC=DEST: the file SRC (built first when a rule makes
+#                     it) installed mode 644 as DEST, a full path such as
+#                     $(DATADIR)/rseqkit/x.py (DESTDIR is added)
+#   INSTALL_EXEC      SRC=DEST, the same with mode 755
+#   INSTALL_LINKS     TARGET=LINK: a symbolic link LINK (full path) -> TARGET
+INSTALL_BINS      :=
+INSTALL_LIBS      :=
+INSTALL_HEADERS   := $(sort $(shell find include/rseqkit -type f -name '*.h'))
+INSTALL_MAN       := $(sort $(wildcard man/man[1-8]/*.[1-8]))
+INSTALL_PKGCONFIG := rseqkit
+INSTALL_EXAMPLES  := $(sort $(wildcard examples/*.c examples/*/*))
+INSTALL_DOCS      := README.md NEWS LICENSE
+INSTALL_DATA      :=
+INSTALL_EXEC      :=
+INSTALL_LINKS     :=
+
+.PHONY: all lib tests check check-long bench install uninstall install-list clean examples man man-normalize help FORCE
 all: lib
 
 lib: $(LIB_A) $(BUILD)/librseqkit.so
@@ -99,28 +136,87 @@ check: lib $(TEST_BINS) $(EXAMPLES) $(CHECK_DEPS)
 check-long: lib $(TEST_BINS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) RSEQKIT_TEST_SCALE=$${RSEQKIT_TEST_SCALE:-10} sh tests/run.sh --tests "$(TEST_BINS)" --scripts "$(LONG_SCRIPTS)"
 
-install: lib $(INSTALL_BINS)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
-	ln -sf librseqkit.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
-	ln -sf librseqkit.so.$(VERSION) $(DESTDIR)$(LIBDIR)/librseqkit.so
-	cd include && find rseqkit -type d -exec install -d $(DESTDIR)$(INCLUDEDIR)/{} \;
-	cd include && find rseqkit -type f -name '*.h' -exec install -m 644 {} $(DESTDIR)$(INCLUDEDIR)/{} \;
-	for s in 1 3 7; do \
-		if ls man/man$$s/*.$$s >/dev/null 2>&1; then \
-			install -d $(DESTDIR)$(MANDIR)/man$$s; \
-			install -m 644 man/man$$s/*.$$s $(DESTDIR)$(MANDIR)/man$$s/; \
-		fi; \
-	done
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    rseqkit.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/rseqkit.pc
-	$(if $(INSTALL_BINS),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(INSTALL_BINS) $(DESTDIR)$(BINDIR)/)
+# The library itself, through the same lists.
+INSTALL_LIBS  += $(LIB_SO)
+INSTALL_DATA  += $(LIB_A)=$(LIBDIR)/librseqkit.a
+INSTALL_LINKS += librseqkit.so.$(VERSION)=$(LIBDIR)/$(LIB_SONAME) \
+		 librseqkit.so.$(VERSION)=$(LIBDIR)/librseqkit.so
+# The compatibility modules exist once their include trees do
+# (docs/surface.md section 6).
+INSTALL_PKGCONFIG += $(if $(wildcard include/rseqkit/selftests/rseq.h),rseqkit-selftests) \
+		     $(if $(wildcard include/rseqkit/librseq/rseq/rseq.h),rseqkit-librseq)
+
+# Man pages as installed: the .TH line gets the release date (NEWS) and
+# version (version.h); @RSEQKIT_DATE@, @RSEQKIT_VERSION@ and
+# @RSEQKIT_EXAMPLESDIR@ anywhere in a page are replaced too.  'make
+# man-normalize' puts every source page's .TH line into that placeholder
+# form (tests/man_date_check.sh).  $(BUILD)/man/.config changes when one of
+# the values does, so the pages follow a new PREFIX or EXAMPLESDIR.
+MAN_TH_RE  := ^\.TH[ 	]+("[^"]*"|[^ 	]+)[ 	]+([^ 	]+)([ 	].*)?$$
+MAN_PAGES   = $(addprefix $(BUILD)/,$(INSTALL_MAN))
+MAN_CONFIG  = $(RELEASE_DATE) $(VERSION) $(EXAMPLESDIR)
+$(BUILD)/man/.config: FORCE
+	@mkdir -p $(@D)
+	@[ -n "$(RELEASE_DATE)" ] || { echo "NEWS: no 'rseqkit X.Y.Z (YYYY-MM-DD)' heading" >&2; exit 1; }
+	@[ "$$(cat $@ 2>/dev/null)" = "$(MAN_CONFIG)" ] || echo "$(MAN_CONFIG)" > $@
+$(BUILD)/man/%: man/% $(BUILD)/man/.config
+	@mkdir -p $(@D)
+	@sed -E -e 's/$(MAN_TH_RE)/.TH \1 \2 $(RELEASE_DATE) "rseqkit $(VERSION)" "rseqkit Manual"/' \
+		-e 's/@RSEQKIT_DATE@/$(RELEASE_DATE)/g' -e 's/@RSEQKIT_VERSION@/$(VERSION)/g' \
+		-e 's|@RSEQKIT_EXAMPLESDIR@|$(EXAMPLESDIR)|g' $< > $@
+man: $(MAN_PAGES)
+man-normalize:
+	@sed -E -i 's/$(MAN_TH_RE)/.TH \1 \2 @RSEQKIT_DATE@ "rseqkit @RSEQKIT_VERSION@" "rseqkit Manual"/' \
+		$(INSTALL_MAN)
+	@echo "man pages: .TH lines now carry @RSEQKIT_DATE@ and @RSEQKIT_VERSION@"
+
+# pkg-config modules for the prefix of this 'make install'; a libdir or
+# includedir under the prefix is written relative to ${prefix}.
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+$(BUILD)/pkgconfig/%.pc: pkgconfig/%.pc.in include/rseqkit/version.h FORCE
+	@mkdir -p $(@D)
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call pc_rel,$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call pc_rel,$(INCLUDEDIR))|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+FORCE:
+
+# The manifest: one "MODE:SOURCE:DESTINATION" per entry (MODE 644, 755 or
+# link); mk/install.sh installs or removes it.
+inst_pair = $(foreach e,$(2),$(1):$(word 1,$(subst =, ,$(e))):$(word 2,$(subst =, ,$(e))))
+INSTALL_MANIFEST = \
+	$(foreach f,$(INSTALL_BINS),755:$(f):$(BINDIR)/$(notdir $(f))) \
+	$(foreach f,$(INSTALL_LIBS),755:$(f):$(LIBDIR)/$(notdir $(f))) \
+	$(foreach f,$(INSTALL_HEADERS),644:$(f):$(INCLUDEDIR)/$(f:include/%=%)) \
+	$(foreach f,$(INSTALL_MAN),644:$(BUILD)/$(f):$(MANDIR)/$(f:man/%=%)) \
+	$(foreach m,$(INSTALL_PKGCONFIG),644:$(BUILD)/pkgconfig/$(m).pc:$(PKGCONFIGDIR)/$(m).pc) \
+	$(foreach f,$(INSTALL_EXAMPLES),644:$(f):$(EXAMPLESDIR)/$(f:examples/%=%)) \
+	$(foreach f,$(INSTALL_DOCS),644:$(f):$(DOCDIR)/$(notdir $(f))) \
+	$(call inst_pair,644,$(INSTALL_DATA)) $(call inst_pair,755,$(INSTALL_EXEC)) \
+	$(call inst_pair,link,$(INSTALL_LINKS))
+# Directories uninstall never removes, even when it leaves them empty.
+INSTALL_KEEP_DIRS = $(PREFIX) $(BINDIR) $(LIBDIR) $(PKGCONFIGDIR) $(INCLUDEDIR) \
+	$(DATADIR) $(DATADIR)/doc $(MANDIR) $(addprefix $(MANDIR)/man,1 2 3 4 5 6 7 8)
+INSTALL_RUN = printf '%s\n' $(foreach e,$(INSTALL_MANIFEST),'$(e)') | tr ':' ' ' | \
+	DESTDIR="$(DESTDIR)" sh mk/install.sh
+
+# Everything a manifest source needs built (DATA/EXEC sources that a rule
+# makes are built; plain files are just there).
+INSTALL_BUILT = $(INSTALL_BINS) $(INSTALL_LIBS) $(MAN_PAGES) \
+	$(foreach e,$(INSTALL_DATA) $(INSTALL_EXEC),$(word 1,$(subst =, ,$(e)))) \
+	$(INSTALL_PKGCONFIG:%=$(BUILD)/pkgconfig/%.pc)
+HELP_install      := install under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local DESTDIR=...)
+HELP_uninstall    := remove exactly what make install installed (same PREFIX, DESTDIR)
+HELP_install-list := print every path make install writes
+HELP_man          := the man pages as installed, dated from NEWS, under $(BUILD)/man
+HELP_man-normalize:= rewrite every man page's .TH line to the date/version placeholders
+install: lib $(INSTALL_BUILT)
+	@$(INSTALL_RUN) install $(INSTALL_KEEP_DIRS)
 
 uninstall:
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/rseqkit
-	rm -f $(DESTDIR)$(LIBDIR)/librseqkit.* $(DESTDIR)$(LIBDIR)/pkgconfig/rseqkit.pc
+	@$(INSTALL_RUN) uninstall $(INSTALL_KEEP_DIRS)
+
+# Every path 'make install' would write, under $(DESTDIR).
+install-list:
+	@$(INSTALL_RUN) list
 
 clean:
 	rm -rf $(BUILD)

@@ -11,8 +11,8 @@
  *               and the object cache measured again in that same run;
  *   counter:    per-CPU counter add vs one shared atomic and a per-CPU
  *               slot chosen by sched_getcpu() + atomic add;
- *   pool:       rseq_mempool zmalloc+free cost, and the resident memory
- *               of a pool of counters on this machine (printed).
+ *   pool:       the resident memory of a pool of counters on this
+ *               machine (printed; allocation cost: bench/pool_bench.c).
  */
 #include <dlfcn.h>
 #include <sched.h>
@@ -36,6 +36,8 @@ static const char *dl_names[3] = { "libjemalloc.so.2", "libtcmalloc_minimal.so.4
 				   "libmimalloc.so.2" };
 static const char *dl_syms[3][2] = { { "malloc", "free" }, { "tc_malloc", "tc_free" },
 				     { "mi_malloc", "mi_free" } };
+/* The Debian package that brings each (.ci/run installs them). */
+static const char *dl_pkgs[3] = { "libjemalloc2", "libtcmalloc-minimal4", "libmimalloc2.0" };
 static struct rseq_percpu_cache *cache;
 
 static uint64_t malloc_body(struct bench_thread *t, uint64_t n)
@@ -143,34 +145,7 @@ static uint64_t raw_addv_body(struct bench_thread *t, uint64_t n)
 	return n;
 }
 
-/* ---- pool ---- */
-static struct rseq_mempool *pool;
-
-static uint64_t pool_body(struct bench_thread *t, uint64_t n)
-{
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		void *p = rseq_mempool_percpu_zmalloc(pool);
-		bench_sink(p);
-		rseq_mempool_percpu_free(pool, p);
-	}
-	return n;
-}
-
-static size_t ncpu_conf;
 static char **prog_argv;
-
-/* The classic alternative: one zeroed array of padded per-CPU slots. */
-static uint64_t malloc_n_body(struct bench_thread *t, uint64_t n)
-{
-	(void)t;
-	for (uint64_t i = 0; i < n; i++) {
-		void *p = calloc(ncpu_conf, 64);
-		bench_sink(p);
-		free(p);
-	}
-	return n;
-}
 
 static long rss_kib(void)
 {
@@ -221,7 +196,8 @@ static int preload_helper(struct bench_opts *o, const char *lib, const char *pro
 	libc_ops.m = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "__libc_malloc");
 	libc_ops.f = (void (*)(void *))dlsym(RTLD_DEFAULT, "__libc_free");
 	if (!dlsym(RTLD_DEFAULT, probe)) {
-		printf("%s: absent (LD_PRELOAD=%s did not load it)\n", lib, lib);
+		printf("%s: absent (LD_PRELOAD=%s did not load it): skipped; "
+		       "to measure it: apt-get install %s\n", lib, lib, dl_pkgs[0]);
 		return 0;
 	}
 	if (!libc_ops.m || !libc_ops.f) {
@@ -294,8 +270,6 @@ int main(int argc, char **argv)
 	cache = rseq_percpu_cache_create(OBJ_SIZE, &ca);
 	ctr = rseq_percpu_counter_create(NULL);
 	slots = bench_alloc((size_t)bench_max_cpus() * 128);
-	pool = rseq_mempool_create("bench", 64, NULL);
-	ncpu_conf = (size_t)rseq_mempool_nr_cpus(pool);
 
 	memset(acases, 0, sizeof(acases));
 	acases[na++] = (struct bench_case){ .name = "glibc_malloc_free", .body = malloc_body,
@@ -318,8 +292,12 @@ int main(int argc, char **argv)
 			c->skip_reason = "cannot be loaded";
 			/* jemalloc's initial-exec TLS fails to dlopen on glibc:
 			 * measured below with LD_PRELOAD instead. */
-			printf("%s: absent or not loadable with dlopen (%s)%s\n", dl_names[i],
-			       why ? why : "?", i == 0 ? "; measured with LD_PRELOAD below" : "");
+			if (i > 0 && why && strstr(why, "No such file"))
+				printf("%s: absent: skipped; to measure it: apt-get install %s\n",
+				       dl_names[i], dl_pkgs[i]);
+			else
+				printf("%s: not loadable with dlopen (%s)%s\n", dl_names[i],
+				       why ? why : "?", i == 0 ? "; measured with LD_PRELOAD below" : "");
 		}
 	}
 	struct bench_group ag = { .name = "alloc_free_64B", .baseline = "glibc_malloc_free",
@@ -363,13 +341,6 @@ int main(int argc, char **argv)
 				  .cases = ccases, .ncases = 4 };
 	bench_run_group(&o, &cg);
 
-	struct bench_case pcases[] = {
-		{ .name = "calloc_free_ncpu_x_64B", .body = malloc_n_body },
-		{ .name = "mempool_zmalloc_free", .body = pool_body },
-	};
-	struct bench_group pg = { .name = "pool_alloc", .baseline = "calloc_free_ncpu_x_64B",
-				  .cases = pcases, .ncases = 2 };
-	bench_run_group(&o, &pg);
 	footprint();
 
 	{

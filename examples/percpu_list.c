@@ -6,6 +6,9 @@
  * program checks that every node came out exactly once.  Without rseq a
  * mutex protects the lists instead (decided once, for the whole process).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* sched_setaffinity(), CPU_SET() */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>

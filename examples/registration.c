@@ -78,10 +78,14 @@ int main(void)
 	printf("area offset:          %td from the thread pointer\n", rseq_offset);
 	printf("cpu_id / cpu_id_start: %d / %u\n", rseq_current_cpu_raw(),
 	       rseq_cpu_start());
-	printf("node_id:              %s\n",
-	       rseq_node_id_available() ? "filled by the kernel" : "not filled");
-	printf("mm_cid:               %s\n",
-	       rseq_mm_cid_available() ? "filled by the kernel" : "not filled");
+	if (rseq_node_id_available())
+		printf("node_id:              %u\n", rseq_current_node_id());
+	else
+		printf("node_id:              not filled (rseq_size %u; Linux 6.3 adds it)\n", rseq_size);
+	if (rseq_mm_cid_available())
+		printf("mm_cid:               %u\n", rseq_current_mm_cid());
+	else
+		printf("mm_cid:               not filled (rseq_size %u; Linux 6.3 adds it)\n", rseq_size);
 
 	/* Registration nests: every register needs one unregister. */
 	if (rseq_register_current_thread() || rseq_unregister_current_thread() ||

@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	if (rseq_slice_extension_available())
 		printf("time-slice extension: available\n");
 	else
-		printf("time-slice extension: unavailable (%s)\n", rseq_error_reason());
+		printf("time-slice extension: unavailable: %s\n", rseq_error_reason());
 	for (int i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, worker, NULL);
 	for (int i = 0; i < nthreads; i++)

@@ -10,14 +10,17 @@
 #              1..nproc plus 2 x nproc, to show preemption); the BENCH_*
 #              environment variables of bench/harness.h work as well.
 # 'make bench' starts a fresh CSV (the previous one is kept as
-# results.prev.csv).  'make check' runs bench/check-quick.sh: every program
-# in quick mode (no timing assertion).
+# results.prev.csv), and plots it (bench/plot.sh: one SVG per group under
+# $(BENCH_PLOTS); skipped, with the apt-get line, without gnuplot).
+# 'make check' runs bench/check-quick.sh: every program in quick mode (no
+# timing assertion).
 #
 # The build and run lists are expanded when the recipe runs, so fragments
 # included after this one (mk/*.mk sort order) may still extend them.
 
 BENCH_PROGS       += $(BUILD)/bench/core_bench
 BENCH_CSV         ?= $(BUILD)/bench/results.csv
+BENCH_PLOTS       ?= $(BUILD)/bench/plots
 BENCH_ARGS        ?= -O
 BENCH_HARNESS_OBJ := $(BUILD)/bench/harness.o
 BENCH_CFLAGS      := -Ibench
@@ -42,7 +45,9 @@ bench: bench-progs
 		echo "== $$p"; \
 		BENCH_CSV=$(BENCH_CSV) $$p $(BENCH_ARGS) || st=1; \
 	done; \
-	echo "== CSV: $(BENCH_CSV)"; exit $$st
+	echo "== CSV: $(BENCH_CSV)"; \
+	sh bench/plot.sh $(BENCH_CSV) $(BENCH_PLOTS); p=$$?; \
+	[ $$p -eq 0 ] || [ $$p -eq 77 ] || st=1; exit $$st
 
 CHECK_DEPS    += bench-progs
 CHECK_SCRIPTS += bench/check-quick.sh

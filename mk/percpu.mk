@@ -1,4 +1,4 @@
-# Per-CPU memory pool and per-CPU structures (issue 4).
-TESTS += pool_test percpu_test percpu_stress
+# Per-CPU structures (issue 4).  The pool has mk/pool.mk.
+TESTS += percpu_test percpu_stress
 BENCH_PROGS += $(BUILD)/bench/percpu_bench
 LDLIBS_percpu_bench := -ldl

@@ -34,4 +34,20 @@ RSEQKIT_HIDDEN int rseqkit_register_implicit(void);
 RSEQKIT_HIDDEN int rseqkit_sys_rseq(void *area, uint32_t len, int flags,
 				    uint32_t sig);
 
+/*
+ * The library's metadata allocator (src/ialloc.c): mmap-backed, zeroed
+ * memory, never malloc(), so that rseqkit's own malloc can use the
+ * library.  Not for fast paths or signal handlers (one mutex).  The fork
+ * functions are called by the library's fork handlers only.
+ */
+RSEQKIT_HIDDEN void *rseqkit_ialloc(size_t size);
+RSEQKIT_HIDDEN void *rseqkit_icalloc(size_t n, size_t size);
+/* Zeroed, aligned on 'align' (a power of two <= 4096); not for irealloc. */
+RSEQKIT_HIDDEN void *rseqkit_ialloc_aligned(size_t align, size_t size);
+RSEQKIT_HIDDEN void *rseqkit_irealloc(void *p, size_t size);
+RSEQKIT_HIDDEN void rseqkit_ifree(void *p);
+RSEQKIT_HIDDEN void rseqkit_ialloc_fork_prepare(void);
+RSEQKIT_HIDDEN void rseqkit_ialloc_fork_parent(void);
+RSEQKIT_HIDDEN void rseqkit_ialloc_fork_child(void);
+
 #endif

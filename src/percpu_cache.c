@@ -17,16 +17,17 @@ static int carve(struct rseq_percpu_cache *c)
 {
 	size_t n = c->batch * 2 < 64 ? 64 : c->batch * 2;
 	size_t len = (n * c->obj_size + 63) & ~(size_t)63;
-	void **chunks = realloc(c->chunks, (c->nr_chunks + 1) * sizeof(void *));
+	void **chunks = rseqkit_irealloc(c->chunks, (c->nr_chunks + 1) * sizeof(void *));
 	char *mem;
 
 	if (!chunks)
 		return -1;
 	c->chunks = chunks;
-	mem = aligned_alloc(64, len);
+	mem = rseqkit_ialloc(len + 64);	/* objects on 64-byte lines */
 	if (!mem)
 		return -1;
 	c->chunks[c->nr_chunks++] = mem;
+	mem = (char *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
 	for (size_t i = n; i-- > 0;) {
 		void **o = (void **)(void *)(mem + i * c->obj_size);
 		*o = c->depot;
@@ -82,7 +83,7 @@ rseq_percpu_cache_create(size_t obj_size, const struct rseq_percpu_cache_attr *a
 		rseqkit_fail(EINVAL, "bad object size, capacity or batch");
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
+	c = rseqkit_icalloc(1, sizeof(*c));
 	if (!c) {
 		rseqkit_fail(ENOMEM, "out of memory");
 		return NULL;
@@ -92,7 +93,7 @@ rseq_percpu_cache_create(size_t obj_size, const struct rseq_percpu_cache_attr *a
 	c->obj_size = (obj_size + 15) & ~(size_t)15;
 	c->batch = a.batch;
 	if (rseq_percpu_buffer_init(&c->buf, a.capacity, a.pool, "cache")) {
-		free(c);
+		rseqkit_ifree(c);
 		return NULL;
 	}
 	pthread_mutex_init(&c->lock, NULL);
@@ -105,10 +106,10 @@ RSEQKIT_EXPORT void rseq_percpu_cache_destroy(struct rseq_percpu_cache *c)
 		return;
 	rseq_percpu_buffer_fini(&c->buf);
 	for (size_t i = 0; i < c->nr_chunks; i++)
-		free(c->chunks[i]);
-	free(c->chunks);
+		rseqkit_ifree(c->chunks[i]);
+	rseqkit_ifree(c->chunks);
 	pthread_mutex_destroy(&c->lock);
-	free(c);
+	rseqkit_ifree(c);
 }
 
 RSEQKIT_EXPORT void *rseq_percpu_cache_alloc_slow(struct rseq_percpu_cache *c)

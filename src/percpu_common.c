@@ -128,7 +128,7 @@ static long sys_membarrier(int cmd, unsigned int flags, int cpu)
 static void percpu_decide(void)
 {
 	const char *e = getenv("RSEQKIT_PERCPU_NO_MEMBARRIER");
-	unsigned char *mask = malloc(RSEQKIT_PERCPU_MAX_CPUS);
+	unsigned char *mask = rseqkit_ialloc(RSEQKIT_PERCPU_MAX_CPUS);
 
 	if (mask) {
 		int n = rseq_possible_cpus(mask, RSEQKIT_PERCPU_MAX_CPUS);
@@ -137,7 +137,7 @@ static void percpu_decide(void)
 			sys_nr_cpus = n;
 			sys_possible = mask;
 		} else {
-			free(mask);
+			rseqkit_ifree(mask);
 		}
 	}
 	if (!rseq_available())
@@ -290,11 +290,17 @@ RSEQKIT_EXPORT int rseq_percpu_base_init(struct rseq_percpu_base *b,
 	rseq_percpu_init();
 	memset(b, 0, sizeof(*b));
 	if (!pool) {
-		struct rseq_mempool_attr a = { 0 };
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		struct rseq_mempool_attr *a = rseq_mempool_attr_create();
+		size_t stride = (size_t)sysconf(_SC_PAGESIZE);
 
-		a.stride = (item_len + page - 1) / page * page;
-		pool = rseq_mempool_create(name, item_len, &a);
+		while (stride < item_len && stride <= SIZE_MAX / 2)
+			stride <<= 1;	/* a power of two that holds the item */
+		if (!a || rseq_mempool_attr_set_percpu(a, stride, 0) ||
+		    rseq_mempool_attr_set_populate_policy(a, RSEQ_MEMPOOL_POPULATE_COW_ZERO))
+			pool = NULL;
+		else
+			pool = rseq_mempool_create(name, item_len, a);
+		rseq_mempool_attr_destroy(a);
 		if (!pool)
 			return -1;
 		b->owned_pool = pool;
@@ -322,7 +328,7 @@ RSEQKIT_EXPORT void rseq_percpu_base_fini(struct rseq_percpu_base *b)
 	if (b->base)
 		reg_del(b);	/* a no-op when it was never added */
 	if (b->base && b->pool)
-		rseq_mempool_percpu_free(b->pool, b->base);
+		rseq_mempool_percpu_free(b->base, b->stride);
 	if (b->owned_pool)
 		rseq_mempool_destroy(b->owned_pool);
 	b->base = NULL;

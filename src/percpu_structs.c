@@ -26,14 +26,14 @@
 static void *struct_create(size_t size, struct rseq_mempool *pool, size_t slot_len,
 			   const char *name)
 {
-	struct rseq_percpu_base *b = calloc(1, size);
+	struct rseq_percpu_base *b = rseqkit_icalloc(1, size);
 
 	if (!b) {
 		rseqkit_fail(ENOMEM, "out of memory");
 		return NULL;
 	}
 	if (rseq_percpu_base_init(b, pool, slot_len, name)) {
-		free(b);
+		rseqkit_ifree(b);
 		return NULL;
 	}
 	return b;
@@ -44,7 +44,7 @@ static void struct_destroy(struct rseq_percpu_base *b)
 	if (!b)
 		return;
 	rseq_percpu_base_fini(b);
-	free(b);
+	rseqkit_ifree(b);
 }
 
 _Static_assert(offsetof(struct rseq_percpu_counter, b) == 0, "base first");

@@ -8,7 +8,7 @@
 #      a page under man/man3 (a page of its own or a .so link page).
 BUILD=${BUILD:-build}
 LIB=$BUILD/librseqkit.so
-HEADERS=${MAN_CHECK_HEADERS:-include/rseqkit/rseq.h}
+HEADERS=${MAN_CHECK_HEADERS:-include/rseqkit/rseq.h include/rseqkit/pool.h include/rseqkit/librseq/rseq/rseq.h include/rseqkit/librseq/rseq/mempool.h}
 fail=0
 rendered=0
 

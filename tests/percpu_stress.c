@@ -546,6 +546,7 @@ int main(int argc, char **argv)
 
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
+	free(seen);
 	if (ok && argc == 1 && !test_failed) {
 		char *args[] = { argv[0], "child", NULL };
 		printf("%lu passed so far; again in atomic mode\n", test_passed);

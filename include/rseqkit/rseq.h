@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <assert.h>
 #include "abi.h"
+#include "gdb.h"		/* gdb loads rseqkit's extension by itself */
 
 #ifdef __cplusplus
 extern "C" {
@@ -201,8 +202,14 @@ int32_t rseq_fallback_current_cpu(void) RSEQKIT_SYM(fallback_current_cpu);
 /* The current NUMA node without rseq (getcpu()); -1 with errno on error. */
 int32_t rseq_fallback_current_node(void) RSEQKIT_SYM(fallback_current_node);
 
-/* True when the kernel supports rseq and it is not denied to this process. */
+/*
+ * True when the kernel supports rseq and it is not denied to this process.
+ * (Not declared under the librseq layer, whose rseq_available() takes a
+ * query: <rseq/rseq.h> of include/rseqkit/librseq.)
+ */
+#ifndef RSEQKIT_LIBRSEQ_LAYER
 bool rseq_available(void) RSEQKIT_SYM(available);
+#endif
 
 /* Who owns this process's registrations (enum rseq_owner). */
 enum rseq_owner rseq_registration_owner(void) RSEQKIT_SYM(registration_owner);

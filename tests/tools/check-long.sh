@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/check-long.sh - the core stress test (build/tests/param_test)
 # under rseq-check with full boundary coverage, plus cs_prog with more
 # threads. RSEQKIT_TEST_SCALE scales the iterations.

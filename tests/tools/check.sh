@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/tools/check.sh - rseq-check: forced aborts at every boundary of a
 # good critical section (threads and a forked child), a lost-update abort
 # path and a system call inside a critical section are caught, exit status

@@ -1,36 +1,73 @@
 #!/bin/sh
-# tests/tools/gdb.sh - tools/gdb/rseq.py: stepi, next and step through a
-# critical section terminate and commit (with a control run without the
-# extension, where stepi never gets the section committed).
+# SPDX-License-Identifier: MIT
+# tests/tools/gdb.sh - gdb driven as a user drives it, through programs with
+# rseq critical sections, with tools/gdb/rseq.py: one batch session per
+# program and optimization level (-O0, -O2, -O3, -O2 -flto), each running
+# step, next, finish, until, advance, stepi/nexti and continue to a
+# breakpoint inside a section, every command under a time bound and checked
+# for the line, function and counter it reaches (tests/tools/gdb_session.py).
+# Programs: the README's count.c, examples/percpu_counter_raw (4 threads,
+# with and without scheduler-locking), every per-CPU structure with a step
+# into library code (also through librseqkit.so), sections in a signal
+# handler.
+# Then a control run without the extension, which must hang (the README's
+# count.c at -O2, `next` over the inlined increment: the issue this fixes).
+#
+#   GDB_SESSION_BOUND  seconds one command may take (default 30)
+#   GDB_LEVELS, GDB_PROGS  subsets (default: all)
 BUILD=${BUILD:-build}
-PROG=$BUILD/tools/test/cs_prog
 T=$BUILD/tools/test/gdb
-mkdir -p "$T"
-command -v gdb >/dev/null 2>&1 || { echo "SKIP: gdb not installed (apt-get install gdb)"; exit 77; }
-gdb -batch -ex 'python print("py-ok")' 2>/dev/null | grep -q py-ok ||
-	{ echo "SKIP: this gdb has no Python"; exit 77; }
-[ "$(uname -m)" = x86_64 ] || { echo "SKIP: the test program is x86-64"; exit 77; }
-"$PROG" single 1 > "$T/probe" 2>&1
-[ $? = 77 ] && { echo "SKIP: $(cat "$T/probe")"; exit 77; }
-gdb -batch -ex 'starti' -ex 'kill' "$PROG" > "$T/probe" 2>&1 ||
-	{ echo "SKIP: gdb cannot run programs here: $(tail -1 "$T/probe")"; exit 77; }
+EXT=tools/gdb/rseq.py
+LOG=$T/log
+mkdir -p "$LOG"
+BOUND=${GDB_SESSION_BOUND:-30}
+PROGS=${GDB_PROGS:-"count threads structs signal"}
+LEVELS=${GDB_LEVELS:-"O0 O2 O3 lto"}
 
-fail=0 pass=0
-RSEQ_TEST_EXT=1 timeout 120 gdb -batch -nx -x tests/tools/gdb_test.py "$PROG" > "$T/ext.out" 2>&1
-st=$?
-[ $st = 124 ] && { echo "FAIL: gdb with rseq.py timed out (a step did not terminate)"; fail=1; }
-for r in stepi-progress next-progress step-progress info-rseq exit; do
-	if grep -q "^RESULT $r ok" "$T/ext.out"; then pass=$((pass + 1)); else
-		echo "FAIL: $r"; grep "^RESULT $r" "$T/ext.out"; fail=$((fail + 1)); fi
+. tests/tools/gdb-lib.sh
+
+pass=0 fail=0
+# session NAME PLAN BINARY EXT [GROUPS] [BOUND]: exit status of the session
+session() {
+	name=$1 plan=$2 bin=$3 ext=$4 groups=${5:-} bound=${6:-$BOUND}
+	start=$(date +%s)
+	gdb_session "$name" "$plan" "$bin" "$ext" "$groups" "$bound"
+	st=$?
+	secs=$(($(date +%s) - start))
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG/$name.log" | tail -1)
+	slow=$(sed -n 's/^slowest command: //p' "$LOG/$name.log" | tail -1)
+	echo "  $name: ${summary:-no summary} (${secs}s; slowest ${slow:-?}) [$st]"
+	return $st
+}
+
+for prog in $PROGS; do
+	for l in $LEVELS; do
+		if session "$prog-$l" "$prog" "$T/$prog-$l" "$EXT"; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "FAIL: $prog-$l; from $LOG/$prog-$l.log:"
+			grep -E '^RESULT .* FAIL|session stopped|Traceback|Error' "$LOG/$prog-$l.log" | head -10 | sed 's/^/    /'
+		fi
+	done
 done
-grep -q "completed at its post-commit" "$T/ext.out" && pass=$((pass + 1)) ||
-	{ echo "FAIL: no completion message"; fail=$((fail + 1)); }
 
-# control: without the extension, 40 stepi never commit
-RSEQ_TEST_EXT=0 timeout 60 gdb -batch -nx -x tests/tools/gdb_test.py "$PROG" > "$T/ctl.out" 2>&1
-if grep -q "^RESULT stepi-progress FAIL" "$T/ctl.out"; then pass=$((pass + 1)); else
-	echo "note: control run committed while single-stepping: $(grep RESULT "$T/ctl.out")"
+# The structures through librseqkit.so (sections in a shared library).
+if [ -x "$T/structs-so" ]; then
+	if session structs-so structs "$T/structs-so" "$EXT"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: structs-so"
+		grep -E '^RESULT .* FAIL|session stopped' "$LOG/structs-so.log" | head -5 | sed 's/^/    /'
+	fi
 fi
-[ $fail != 0 ] && tail -30 "$T/ext.out"
+
+# The control: without the extension the README's example hangs in `next`.
+if session control-count-O2 count "$T/count-O2" "" next 5; then
+	fail=$((fail + 1)); echo "FAIL: the control run without the extension did not hang: the test cannot see the failure"
+elif grep -q "did not return within" "$LOG/control-count-O2.log"; then
+	pass=$((pass + 1)); echo "  (the control hung in \`next\` as expected)"
+else
+	fail=$((fail + 1)); echo "FAIL: the control run failed otherwise:"; tail -5 "$LOG/control-count-O2.log"
+fi
+
 echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+[ "$fail" = 0 ]

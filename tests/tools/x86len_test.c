@@ -2,7 +2,7 @@
 /* x86len_test.c - reads lines of hex bytes (one instruction each, as a
  * disassembler printed them) and prints "OK" or the first mismatch of the
  * rseq-check instruction-length decoder. Exit 0 when all lengths agree. */
-#include "check.h"
+#include "arch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

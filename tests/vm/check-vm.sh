@@ -241,6 +241,13 @@ if [ "${VM_EXTRA:-$([ "$suite" = slice ] && echo 1 || echo 0)}" = 1 ]; then
 		build_failed="${build_failed:+$build_failed; }building slice_experiment or examples/slice_lock failed"
 	fi
 fi
+# Other areas' additions (tests/<area>/vm-hook.sh adds files under $STAGE;
+# tests/tools/vm-hook.sh: rseq-check and the test that runs it).
+[ "${VM_TESTS:-1}" = 1 ] && for h in "$root"/tests/*/vm-hook.sh; do
+	[ -f "$h" ] || continue
+	ARCH=$arch STAGE=$stage CC=$VM_CC BUILD=$bld ROOT=$root sh "$h" >> "$out/build.log" 2>&1 ||
+		build_failed="${build_failed:+$build_failed; }$h failed (build/vm/$cell/build.log)"
+done
 if [ "$ntests" = 0 ] && [ "${VM_PROBE:-1}" != 1 ]; then
 	result FAIL "no test programs in $bld/tests"
 fi

@@ -6,8 +6,10 @@
  * read (or bad usage). See man/man1/rseq-inspect.1.
  */
 #include "rseqelf.h"
+#include "../tool-version.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,49 @@ static void usage(FILE *f)
 		"__rseq_cs_ptr_array, __rseq_exit_point_array) and validate them.\n"
 		"  --json     one JSON document on stdout\n"
 		"  --quiet    print only files with defects or errors\n"
+		"  --version  print the rseqkit release and exit\n"
 		"Exit status: 0 clean, 1 defect found, 2 unreadable file or usage.\n");
+}
+
+/*
+ * Reads one file into ri: mapped when it is a non-empty regular file,
+ * refused otherwise.  O_NONBLOCK: opening a FIFO or a device must not
+ * wait for a writer (a FIFO is refused right after).
+ */
+static void *load_file(const char *path, struct rinspect *ri, size_t *len)
+{
+	struct stat st;
+	void *map = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	memset(ri, 0, sizeof(*ri));
+	*len = 0;
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(ri->error, sizeof(ri->error), "%s", strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(ri->error, sizeof(ri->error), "not a regular file (%s)",
+			 S_ISDIR(st.st_mode) ? "a directory" :
+			 S_ISFIFO(st.st_mode) ? "a FIFO" :
+			 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" :
+			 S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
+	} else if (st.st_size == 0) {
+		snprintf(ri->error, sizeof(ri->error), "empty file");
+	} else if ((uint64_t)st.st_size > SIZE_MAX) {
+		snprintf(ri->error, sizeof(ri->error), "too large to map");
+	} else {
+		*len = (size_t)st.st_size;
+		map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			map = NULL;
+			*len = 0;
+			snprintf(ri->error, sizeof(ri->error), "mmap: %s", strerror(errno));
+		} else {
+			rinspect_buffer(ri, map, *len);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return map;
 }
 
 int main(int argc, char **argv)
@@ -39,6 +83,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(a, "--version")) {
+			return tool_print_version("rseq-inspect");
 		} else if (!strcmp(a, "--")) {
 			argi++;
 			break;
@@ -58,31 +104,9 @@ int main(int argc, char **argv)
 	for (; argi < argc; argi++, nfiles++) {
 		const char *path = argv[argi];
 		struct rinspect ri;
-		void *map = NULL;
-		size_t len = 0;
-		struct stat st;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		size_t len;
+		void *map = load_file(path, &ri, &len);
 
-		memset(&ri, 0, sizeof(ri));
-		if (fd < 0 || fstat(fd, &st)) {
-			snprintf(ri.error, sizeof(ri.error), "%s", strerror(errno));
-		} else if (!S_ISREG(st.st_mode)) {
-			snprintf(ri.error, sizeof(ri.error), "not a regular file");
-		} else if (st.st_size == 0) {
-			snprintf(ri.error, sizeof(ri.error), "empty file");
-		} else {
-			len = (size_t)st.st_size;
-			map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-			if (map == MAP_FAILED) {
-				map = NULL;
-				snprintf(ri.error, sizeof(ri.error), "mmap: %s",
-					 strerror(errno));
-			} else {
-				rinspect_buffer(&ri, map, len);
-			}
-		}
-		if (fd >= 0)
-			close(fd);
 		if (ri.error[0])
 			status = 2;
 		else if (ri.ndefects && status < 1)

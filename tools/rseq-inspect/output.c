@@ -36,16 +36,39 @@ static void sym_text(FILE *f, const struct rinspect *ri, uint64_t a)
 		fprintf(f, " <%s>", clean(sym, c, sizeof(c)));
 }
 
+/* The issues of section cs (-1: of the file), in the order found. */
+static void issue_range(const struct rinspect *ri, long cs, size_t *first,
+			size_t *count)
+{
+	if (!ri->issue_order) {
+		*first = *count = 0;
+	} else if (cs < 0) {
+		*first = 0;
+		*count = ri->file_issues;
+	} else {
+		*first = ri->cs[cs].issue0;
+		*count = ri->cs[cs].nissue;
+	}
+}
+
 static void issues_text(FILE *f, const struct rinspect *ri, long cs,
 			const char *indent)
 {
-	for (size_t i = 0; i < ri->nissues; i++) {
-		const struct rissue *is = &ri->issues[i];
-		if (is->cs != cs)
-			continue;
+	size_t first, count;
+
+	issue_range(ri, cs, &first, &count);
+	for (size_t k = first; k < first + count; k++) {
+		const struct rissue *is = &ri->issues[ri->issue_order[k]];
 		fprintf(f, "%s%s: %s\n", indent,
 			is->kind == RI_DEFECT ? "DEFECT" : "warning", is->msg);
 	}
+}
+
+/* Exit k (0 .. cs->nexit-1) of section cs. */
+static const struct rexit *exit_of(const struct rinspect *ri, const struct rcs *cs,
+				   size_t k)
+{
+	return &ri->exits[ri->exit_order[cs->exit0 + k]];
 }
 
 void rinspect_print_text(FILE *f, const char *name, const struct rinspect *ri,
@@ -91,12 +114,10 @@ void rinspect_print_text(FILE *f, const char *name, const struct rinspect *ri,
 			fprintf(f, "    signature    %02x %02x %02x %02x (%s)\n",
 				cs->sig[0], cs->sig[1], cs->sig[2], cs->sig[3],
 				cs->sig_ok ? "ok" : "MISMATCH");
-		for (size_t e = 0; e < ri->nexits; e++) {
-			if (ri->exits[e].cs != (long)i)
-				continue;
+		for (size_t e = 0; ri->exit_order && e < cs->nexit; e++) {
 			fprintf(f, "    exit         0x%llx",
-				(unsigned long long)ri->exits[e].exit);
-			sym_text(f, ri, ri->exits[e].exit);
+				(unsigned long long)exit_of(ri, cs, e)->exit);
+			sym_text(f, ri, exit_of(ri, cs, e)->exit);
 			fputc('\n', f);
 		}
 		issues_text(f, ri, (long)i, "    ");
@@ -134,16 +155,18 @@ static void jaddr(FILE *f, const struct rinspect *ri, const char *key,
 static void jissues(FILE *f, const struct rinspect *ri, long cs)
 {
 	int first = 1;
+	size_t i0, count;
+
+	issue_range(ri, cs, &i0, &count);
 	fprintf(f, "\"defects\": [");
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass) {
 			fprintf(f, "], \"warnings\": [");
 			first = 1;
 		}
-		for (size_t i = 0; i < ri->nissues; i++) {
-			const struct rissue *is = &ri->issues[i];
-			if (is->cs != cs ||
-			    is->kind != (pass ? RI_WARNING : RI_DEFECT))
+		for (size_t k = i0; k < i0 + count; k++) {
+			const struct rissue *is = &ri->issues[ri->issue_order[k]];
+			if (is->kind != (pass ? RI_WARNING : RI_DEFECT))
 				continue;
 			if (!first)
 				fputs(", ", f);
@@ -195,13 +218,9 @@ void rinspect_print_json(FILE *f, const char *name, const struct rinspect *ri)
 					cs->sig_ok ? "true" : "false");
 		}
 		fputs(", \"exit_points\": [", f);
-		int first = 1;
-		for (size_t e = 0; e < ri->nexits; e++) {
-			if (ri->exits[e].cs != (long)i)
-				continue;
-			fprintf(f, "%s{", first ? "" : ", ");
-			first = 0;
-			jaddr(f, ri, "exit_ip", ri->exits[e].exit);
+		for (size_t e = 0; ri->exit_order && e < cs->nexit; e++) {
+			fprintf(f, "%s{", e ? ", " : "");
+			jaddr(f, ri, "exit_ip", exit_of(ri, cs, e)->exit);
 			fputc('}', f);
 		}
 		fputs("], ", f);

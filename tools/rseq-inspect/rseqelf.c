@@ -81,6 +81,33 @@ static const char *str_at(const struct rinspect *ri, const struct rsec *strtab,
 	return s;
 }
 
+/* ---- growth --------------------------------------------------------- */
+
+/* Makes room for 'need' elements in *p (capacity *cap), doubling: 0 when
+ * memory ran out or the size would overflow. */
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t nc;
+	void *n;
+
+	if (need <= *cap)
+		return 1;
+	nc = *cap ? *cap : 16;
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2)
+			return 0;
+		nc *= 2;
+	}
+	if (nc > SIZE_MAX / elem)
+		return 0;
+	n = realloc(*p, nc * elem);
+	if (!n)
+		return 0;
+	*p = n;
+	*cap = nc;
+	return 1;
+}
+
 /* ---- issues --------------------------------------------------------- */
 
 __attribute__((format(printf, 4, 5)))
@@ -100,13 +127,9 @@ static void issue(struct rinspect *ri, int kind, long cs, const char *fmt, ...)
 	}
 	if (ri->nissues >= MAX_ISSUES)
 		return;
-	if (ri->nissues % 64 == 0) {
-		struct rissue *n = realloc(ri->issues,
-					   (ri->nissues + 64) * sizeof(*n));
-		if (!n)
-			return;
-		ri->issues = n;
-	}
+	if (!grow((void **)&ri->issues, &ri->cap_issues, ri->nissues + 1,
+		  sizeof(*ri->issues)))
+		return;
 	struct rissue *is = &ri->issues[ri->nissues++];
 	is->kind = kind;
 	is->cs = cs;
@@ -193,54 +216,65 @@ static struct relkinds relkinds(uint16_t m)
 
 /* ---- address space ------------------------------------------------- */
 
+/*
+ * Index of the last entry of a table sorted by 'key' whose key is <= addr,
+ * or -1.  Overlapping entries (hostile files) are then looked at a few
+ * steps back only: a lookup never costs more than a bounded scan.
+ */
+#define LOOKBACK 16
+#define LAST_AT_OR_BELOW(tab, n, key, addr, out)			\
+	do {								\
+		size_t lo_ = 0, hi_ = (n);				\
+		while (lo_ < hi_) {					\
+			size_t mid_ = lo_ + (hi_ - lo_) / 2;		\
+			if ((tab)[mid_] key <= (addr))			\
+				lo_ = mid_ + 1;				\
+			else						\
+				hi_ = mid_;				\
+		}							\
+		(out) = (long)lo_ - 1;					\
+	} while (0)
+
+/* File offset of [addr, addr+n) in [va, va+size) at file offset off. */
+static int in_range(const struct rinspect *ri, uint64_t addr, uint64_t n,
+		    uint64_t va, uint64_t size, uint64_t off, uint64_t *fo)
+{
+	if (addr < va || addr - va > size || n > size - (addr - va))
+		return 0;
+	uint64_t o = off + (addr - va);
+	if (o < off || !in_buf(ri, o, n))
+		return 0;
+	*fo = o;
+	return 1;
+}
+
 /* File offset of [addr, addr+n); -1 when not entirely file-backed. */
 static int addr_to_off(const struct rinspect *ri, uint64_t addr, uint64_t n,
 		       uint64_t *off)
 {
-	if (ri->type != ET_REL) {
+	long i;
+
+	if (ri->type != ET_REL && ri->nseg) {
 		/* program headers first: they describe what is loaded */
-		uint64_t phoff = raddr(ri, ri->c64 ? 32 : 28);
-		uint64_t phent = r16(ri, ri->c64 ? 54 : 42);
-		uint64_t phnum = r16(ri, ri->c64 ? 56 : 44);
-		uint64_t need = ri->c64 ? 56 : 32;
-		if (phoff && phent >= need && in_buf(ri, phoff, phent * phnum)) {
-			for (uint64_t i = 0; i < phnum; i++) {
-				uint64_t p = phoff + i * phent;
-				if (r32(ri, p) != PT_LOAD)
-					continue;
-				uint64_t o, va, fsz;
-				if (ri->c64) {
-					o = raddr(ri, p + 8);
-					va = raddr(ri, p + 16);
-					fsz = raddr(ri, p + 32);
-				} else {
-					o = raddr(ri, p + 4);
-					va = raddr(ri, p + 8);
-					fsz = raddr(ri, p + 16);
-				}
-				if (addr < va || addr - va > fsz ||
-				    n > fsz - (addr - va))
-					continue;
-				uint64_t fo = o + (addr - va);
-				if (fo < o || !in_buf(ri, fo, n))
-					continue;
-				*off = fo;
+		LAST_AT_OR_BELOW(ri->seg, ri->nseg, .vaddr, addr, i);
+		for (long k = 0; i >= 0 && k < LOOKBACK; i--, k++) {
+			const struct rseg *g = &ri->seg[i];
+			if (in_range(ri, addr, n, g->vaddr, g->filesz, g->off, off))
 				return 0;
-			}
 		}
 	}
-	for (size_t i = 1; i < ri->nsec; i++) {
-		const struct rsec *s = &ri->sec[i];
-		if (!(s->flags & SHF_ALLOC) || s->type == SHT_NOBITS)
-			continue;
-		uint64_t a = ri->secaddr[i];
-		if (addr < a || addr - a > s->size || n > s->size - (addr - a))
-			continue;
-		uint64_t fo = s->off + (addr - a);
-		if (fo < s->off || !in_buf(ri, fo, n))
-			continue;
-		*off = fo;
-		return 0;
+	size_t lo = 0, hi = ri->nasec;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ri->secaddr[ri->asec[mid]] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (long k = 0, j = (long)lo - 1; j >= 0 && k < LOOKBACK; j--, k++) {
+		const struct rsec *s = &ri->sec[ri->asec[j]];
+		if (in_range(ri, addr, n, ri->secaddr[ri->asec[j]], s->size, s->off, off))
+			return 0;
 	}
 	return -1;
 }
@@ -256,25 +290,140 @@ int rinspect_read(const struct rinspect *ri, uint64_t addr, void *dst, size_t n)
 
 int rinspect_in_exec(const struct rinspect *ri, uint64_t addr, uint64_t n)
 {
-	for (size_t i = 0; i < ri->nexec; i++) {
+	long i;
+
+	LAST_AT_OR_BELOW(ri->exec, ri->nexec, .lo, addr, i);
+	for (long k = 0; i >= 0 && k < LOOKBACK; i--, k++) {
 		const struct rregion *r = &ri->exec[i];
-		if (addr >= r->lo && addr < r->hi && n <= r->hi - addr)
+		if (addr < r->hi && n <= r->hi - addr)
 			return 1;
 	}
 	return 0;
 }
 
-static void add_exec(struct rinspect *ri, uint64_t lo, uint64_t size)
+static int region_cmp(const void *a, const void *b)
+{
+	const struct rregion *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static void add_exec(struct rinspect *ri, size_t *cap, uint64_t lo, uint64_t size)
 {
 	if (!size || lo + size < lo)
 		return;
-	if (ri->nexec % 16 == 0) {
-		struct rregion *n = realloc(ri->exec, (ri->nexec + 16) * sizeof(*n));
-		if (!n)
-			return;
-		ri->exec = n;
-	}
+	if (!grow((void **)&ri->exec, cap, ri->nexec + 1, sizeof(*ri->exec)))
+		return;
 	ri->exec[ri->nexec++] = (struct rregion){ lo, lo + size };
+}
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const struct rseg *x = a, *y = b;
+	if (x->vaddr != y->vaddr)
+		return x->vaddr < y->vaddr ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The one walk of the program headers: the PT_LOAD segments, by address. */
+static void read_segments(struct rinspect *ri)
+{
+	uint64_t phoff = raddr(ri, ri->c64 ? 32 : 28);
+	uint64_t phent = r16(ri, ri->c64 ? 54 : 42);
+	uint64_t phnum = r16(ri, ri->c64 ? 56 : 44);
+	uint64_t need = ri->c64 ? 56 : 32;
+
+	if (ri->type == ET_REL || !phoff || !phnum || phent < need ||
+	    phnum > ri->len / phent || !in_buf(ri, phoff, phent * phnum))
+		return;
+	ri->seg = calloc(phnum, sizeof(*ri->seg));
+	if (!ri->seg)
+		return;
+	for (uint64_t i = 0; i < phnum; i++) {
+		uint64_t p = phoff + i * phent;
+		struct rseg *g = &ri->seg[ri->nseg];
+		if (r32(ri, p) != PT_LOAD)
+			continue;
+		if (ri->c64) {
+			g->flags = (uint32_t)r32(ri, p + 4);
+			g->off = raddr(ri, p + 8);
+			g->vaddr = raddr(ri, p + 16);
+			g->filesz = raddr(ri, p + 32);
+		} else {
+			g->off = raddr(ri, p + 4);
+			g->vaddr = raddr(ri, p + 8);
+			g->filesz = raddr(ri, p + 16);
+			g->flags = (uint32_t)r32(ri, p + 24);
+		}
+		ri->nseg++;
+	}
+	qsort(ri->seg, ri->nseg, sizeof(*ri->seg), seg_cmp);
+}
+
+static int asec_cmp_ri(const struct rinspect *ri, size_t a, size_t b)
+{
+	uint64_t x = ri->secaddr[a], y = ri->secaddr[b];
+	if (x != y)
+		return x < y ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Heap sort of ri->asec[0..n) by address (qsort has no context argument
+ * in C): sift element r down in a heap of n. */
+static void sift_down(struct rinspect *ri, size_t r, size_t n)
+{
+	for (size_t c; (c = 2 * r + 1) < n; r = c) {
+		if (c + 1 < n && asec_cmp_ri(ri, ri->asec[c], ri->asec[c + 1]) < 0)
+			c++;
+		if (asec_cmp_ri(ri, ri->asec[r], ri->asec[c]) >= 0)
+			break;
+		size_t t = ri->asec[r];
+		ri->asec[r] = ri->asec[c];
+		ri->asec[c] = t;
+	}
+}
+
+/* Allocated sections with contents, by address. */
+static void index_sections(struct rinspect *ri)
+{
+	size_t n = 0;
+
+	ri->asec = calloc(ri->nsec ? ri->nsec : 1, sizeof(*ri->asec));
+	if (!ri->asec)
+		return;
+	for (size_t i = 1; i < ri->nsec; i++)
+		if ((ri->sec[i].flags & SHF_ALLOC) && ri->sec[i].type != SHT_NOBITS)
+			ri->asec[n++] = i;
+	for (size_t k = n / 2; k-- > 0;)
+		sift_down(ri, k, n);
+	for (size_t end = n; end-- > 1;) {
+		size_t t = ri->asec[0];
+		ri->asec[0] = ri->asec[end];
+		ri->asec[end] = t;
+		sift_down(ri, 0, end);
+	}
+	ri->nasec = n;
+}
+
+/* Executable regions: the PF_X segments, or the SHF_EXECINSTR sections. */
+static void collect_exec(struct rinspect *ri)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < ri->nseg; i++)
+		if (ri->seg[i].flags & PF_X)
+			add_exec(ri, &cap, ri->seg[i].vaddr, ri->seg[i].filesz);
+	if (!ri->nexec) {
+		for (size_t i = 1; i < ri->nsec; i++) {
+			const struct rsec *s = &ri->sec[i];
+			if ((s->flags & (SHF_ALLOC | SHF_EXECINSTR)) ==
+			    (SHF_ALLOC | SHF_EXECINSTR))
+				add_exec(ri, &cap, ri->secaddr[i], s->size);
+		}
+	}
+	if (ri->nexec)
+		qsort(ri->exec, ri->nexec, sizeof(*ri->exec), region_cmp);
 }
 
 /* ---- headers -------------------------------------------------------- */
@@ -387,38 +536,6 @@ static int parse_sections(struct rinspect *ri)
 			ri->have_symtab = 1;
 	}
 	return 0;
-}
-
-static void collect_exec(struct rinspect *ri)
-{
-	uint64_t phoff = raddr(ri, ri->c64 ? 32 : 28);
-	uint64_t phent = r16(ri, ri->c64 ? 54 : 42);
-	uint64_t phnum = r16(ri, ri->c64 ? 56 : 44);
-	uint64_t need = ri->c64 ? 56 : 32;
-
-	if (ri->type != ET_REL && phoff && phnum && phent >= need &&
-	    in_buf(ri, phoff, phent * phnum)) {
-		for (uint64_t i = 0; i < phnum; i++) {
-			uint64_t p = phoff + i * phent;
-			if (r32(ri, p) != PT_LOAD)
-				continue;
-			uint64_t flags = r32(ri, p + (ri->c64 ? 4 : 24));
-			if (!(flags & PF_X))
-				continue;
-			if (ri->c64)
-				add_exec(ri, raddr(ri, p + 16), raddr(ri, p + 40));
-			else
-				add_exec(ri, raddr(ri, p + 8), raddr(ri, p + 20));
-		}
-		if (ri->nexec)
-			return;
-	}
-	for (size_t i = 1; i < ri->nsec; i++) {
-		const struct rsec *s = &ri->sec[i];
-		if ((s->flags & (SHF_ALLOC | SHF_EXECINSTR)) ==
-		    (SHF_ALLOC | SHF_EXECINSTR))
-			add_exec(ri, ri->secaddr[i], s->size);
-	}
 }
 
 /* ---- symbols ------------------------------------------------------- */
@@ -585,19 +702,12 @@ static int in_tables(const struct rinspect *ri, uint64_t addr)
 	return 0;
 }
 
-static void add_rel(struct rinspect *ri, size_t *cap, uint64_t addr,
-		    uint64_t value, int st)
+static void add_rel(struct rinspect *ri, uint64_t addr, uint64_t value, int st)
 {
 	if (!in_tables(ri, addr))
 		return;
-	if (ri->nrel == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct rrel *n = realloc(ri->rel, nc * sizeof(*n));
-		if (!n)
-			return;
-		ri->rel = n;
-		*cap = nc;
-	}
+	if (!grow((void **)&ri->rel, &ri->cap_rel, ri->nrel + 1, sizeof(*ri->rel)))
+		return;
 	ri->rel[ri->nrel++] = (struct rrel){ addr, value, st };
 }
 
@@ -609,115 +719,129 @@ static int rel_cmp(const void *a, const void *b)
 	return 0;
 }
 
-static void load_relocs(struct rinspect *ri)
+/*
+ * SHT_RELR: each even word an address, each odd word a bitmap of the words
+ * following; the addend is in place, so at a load base of 0 the value is
+ * the word itself.
+ */
+static void relr_section(struct rinspect *ri, const struct rsec *s)
 {
-	size_t cap = 0;
+	unsigned w = ri->c64 ? 8 : 4;
+	uint64_t n = s->size / w, where = 0, fo;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t e = raddr(ri, s->off + i * w);
+		if (!(e & 1)) {
+			if (in_tables(ri, e) && !addr_to_off(ri, e, w, &fo))
+				add_rel(ri, e, raddr(ri, fo), REL_OK);
+			where = e + w;
+			continue;
+		}
+		for (unsigned b = 1; b < w * 8; b++) {
+			uint64_t a = where + (uint64_t)(b - 1) * w;
+			if (((e >> b) & 1) && in_tables(ri, a) && !addr_to_off(ri, a, w, &fo))
+				add_rel(ri, a, raddr(ri, fo), REL_OK);
+		}
+		where += (uint64_t)(w * 8 - 1) * w;
+	}
+}
+
+/* r_info split into symbol and type (mips64 little-endian has its own). */
+static void rel_info(const struct rinspect *ri, uint64_t info, uint64_t *sym,
+		     uint64_t *type)
+{
+	if (!ri->c64) {
+		*sym = info >> 8;
+		*type = info & 0xff;
+	} else if (ri->machine == EM_MIPS && !ri->big) {
+		*sym = info & 0xffffffff;
+		*type = info >> 56;
+	} else if (ri->machine == EM_MIPS) {
+		*sym = info >> 32;
+		*type = info & 0xff;
+	} else {
+		*sym = info >> 32;
+		*type = info & 0xffffffff;
+	}
+}
+
+/* Applies one REL/RELA entry to the tables at a load base of 0. */
+static void apply_rel(struct rinspect *ri, const struct relkinds *k,
+		      const struct rsec *symtab, int rela, uint64_t addr,
+		      uint64_t sym, uint64_t type, uint64_t raw_addend)
+{
+	unsigned w = ri->c64 ? 8 : 4, size = w;
+	uint64_t fo, inplace = 0, nm, v, sz, shndx, a;
+	unsigned sinfo;
+	int64_t addend;
+
+	if (type == k->abs32 && type != k->abs)
+		size = 4;
+	if (!addr_to_off(ri, addr, size, &fo))
+		rd(ri, fo, size, &inplace);
+	if (rela)
+		addend = ri->c64 ? (int64_t)raw_addend : (int32_t)(uint32_t)raw_addend;
+	else
+		addend = size == 4 ? (int64_t)(int32_t)(uint32_t)inplace : (int64_t)inplace;
+	if (type == k->relative && ri->type != ET_REL) {
+		add_rel(ri, addr, (uint64_t)addend, REL_OK);	/* B + A, B = 0 */
+		return;
+	}
+	if (!(type == k->abs || type == k->abs32 || type == k->glob_dat ||
+	      (ri->machine == EM_MIPS && type == k->relative))) {
+		add_rel(ri, addr, 0, REL_UNRESOLVED);
+		return;
+	}
+	if (ri->machine == EM_MIPS && type == k->relative && sym == 0) {
+		add_rel(ri, addr, (uint64_t)addend, REL_OK);
+		return;
+	}
+	if (!symtab || read_sym(ri, symtab, sym, &nm, &v, &sz, &sinfo, &shndx) ||
+	    sym_addr(ri, v, shndx, &a)) {
+		add_rel(ri, addr, 0, REL_UNRESOLVED);
+		return;
+	}
+	if (type == k->glob_dat)
+		addend = 0;
+	add_rel(ri, addr, a + (uint64_t)addend, REL_OK);
+}
+
+/* SHT_REL / SHT_RELA: the entries that land in the tables. */
+static void rel_section(struct rinspect *ri, const struct rsec *s)
+{
 	struct relkinds k = relkinds(ri->machine);
 	unsigned w = ri->c64 ? 8 : 4;
+	int rela = s->type == SHT_RELA;
+	uint64_t base = 0;
 
+	if (ri->type == ET_REL) {
+		if (s->info >= ri->nsec || !(ri->sec[s->info].flags & SHF_ALLOC))
+			return;
+		base = ri->secaddr[s->info];
+	}
+	const struct rsec *symtab = s->link && s->link < ri->nsec ? &ri->sec[s->link] : NULL;
+	uint64_t ent = ri->c64 ? (rela ? 24 : 16) : (rela ? 12 : 8);
+	uint64_t n = s->size / ent;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t p = s->off + i * ent, sym, type;
+		uint64_t addr = base + raddr(ri, p);
+		if (!in_tables(ri, addr))
+			continue;
+		rel_info(ri, raddr(ri, p + w), &sym, &type);
+		apply_rel(ri, &k, symtab, rela, addr, sym, type,
+			  rela ? raddr(ri, p + 2 * w) : 0);
+	}
+}
+
+/* Every relocation that writes into the three tables, sorted by address. */
+static void load_relocs(struct rinspect *ri)
+{
 	for (size_t t = 1; t < ri->nsec; t++) {
 		const struct rsec *s = &ri->sec[t];
-		int rela = s->type == SHT_RELA;
-		uint64_t base = 0;
-
-		if (s->type == SHT_RELR) {
-			/* Each even word an address, each odd word a bitmap of
-			 * the words following; the addend is in place, so at a
-			 * load base of 0 the value is the word itself. */
-			uint64_t n = s->size / w, where = 0;
-			for (uint64_t i = 0; i < n; i++) {
-				uint64_t e = raddr(ri, s->off + i * w);
-				if (!(e & 1)) {
-					uint64_t fo;
-					if (in_tables(ri, e) && !addr_to_off(ri, e, w, &fo))
-						add_rel(ri, &cap, e, raddr(ri, fo), REL_OK);
-					where = e + w;
-					continue;
-				}
-				for (unsigned b = 1; b < w * 8; b++) {
-					if (!((e >> b) & 1))
-						continue;
-					uint64_t a = where + (uint64_t)(b - 1) * w, fo;
-					if (in_tables(ri, a) && !addr_to_off(ri, a, w, &fo))
-						add_rel(ri, &cap, a, raddr(ri, fo), REL_OK);
-				}
-				where += (uint64_t)(w * 8 - 1) * w;
-			}
-			continue;
-		}
-		if (s->type != SHT_RELA && s->type != SHT_REL)
-			continue;
-		if (ri->type == ET_REL) {
-			if (s->info >= ri->nsec || !(ri->sec[s->info].flags & SHF_ALLOC))
-				continue;
-			base = ri->secaddr[s->info];
-		}
-		const struct rsec *symtab = s->link && s->link < ri->nsec ?
-			&ri->sec[s->link] : NULL;
-		uint64_t ent = ri->c64 ? (rela ? 24 : 16) : (rela ? 12 : 8);
-		uint64_t n = s->size / ent;
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t p = s->off + i * ent;
-			uint64_t off = raddr(ri, p), info = raddr(ri, p + w);
-			int64_t addend = 0;
-			uint64_t sym, type;
-			if (ri->c64) {
-				if (ri->machine == EM_MIPS && !ri->big) {
-					sym = info & 0xffffffff;
-					type = info >> 56;
-				} else if (ri->machine == EM_MIPS) {
-					sym = info >> 32;
-					type = info & 0xff;
-				} else {
-					sym = info >> 32;
-					type = info & 0xffffffff;
-				}
-			} else {
-				sym = info >> 8;
-				type = info & 0xff;
-			}
-			uint64_t addr = base + off;
-			if (!in_tables(ri, addr))
-				continue;
-			unsigned size = w;
-			if (type == k.abs32 && type != k.abs)
-				size = 4;
-			uint64_t fo, inplace = 0;
-			if (!addr_to_off(ri, addr, size, &fo))
-				rd(ri, fo, size, &inplace);
-			if (rela) {
-				uint64_t a = raddr(ri, p + 2 * w);
-				addend = ri->c64 ? (int64_t)a : (int32_t)(uint32_t)a;
-			} else {
-				addend = size == 4 ? (int64_t)(int32_t)(uint32_t)inplace
-						   : (int64_t)inplace;
-			}
-			if (type == k.relative && (ri->type != ET_REL)) {
-				/* B + A with B = 0 */
-				add_rel(ri, &cap, addr, (uint64_t)addend, REL_OK);
-				continue;
-			}
-			if (type == k.abs || type == k.abs32 || type == k.glob_dat ||
-			    (ri->machine == EM_MIPS && type == k.relative)) {
-				uint64_t nm, v, sz, shndx, a;
-				unsigned sinfo;
-				if (ri->machine == EM_MIPS && type == k.relative && sym == 0) {
-					add_rel(ri, &cap, addr, (uint64_t)addend, REL_OK);
-					continue;
-				}
-				if (!symtab || read_sym(ri, symtab, sym, &nm, &v, &sz,
-							&sinfo, &shndx) ||
-				    sym_addr(ri, v, shndx, &a)) {
-					add_rel(ri, &cap, addr, 0, REL_UNRESOLVED);
-					continue;
-				}
-				if (type == k.glob_dat)
-					addend = 0;
-				add_rel(ri, &cap, addr, a + (uint64_t)addend, REL_OK);
-				continue;
-			}
-			add_rel(ri, &cap, addr, 0, REL_UNRESOLVED);
-		}
+		if (s->type == SHT_RELR)
+			relr_section(ri, s);
+		else if (s->type == SHT_RELA || s->type == SHT_REL)
+			rel_section(ri, s);
 	}
 	if (ri->nrel)
 		qsort(ri->rel, ri->nrel, sizeof(*ri->rel), rel_cmp);
@@ -783,24 +907,77 @@ static int get_field(const struct rinspect *ri, uint64_t addr, uint64_t *val)
 
 /* ---- the tables ------------------------------------------------------ */
 
-static long find_cs(const struct rinspect *ri, uint64_t desc)
+/*
+ * An open-addressing hash table from a 64-bit address to an index: the
+ * descriptors already listed (by address), the sections (by start_ip).
+ * Sized for the table it indexes, so every lookup is O(1) on average.
+ */
+struct amap {
+	uint64_t *key;
+	long *val;
+	size_t mask;
+};
+
+static int amap_init(struct amap *m, size_t n)
 {
-	for (size_t i = 0; i < ri->ncs; i++)
-		if (ri->cs[i].desc == desc)
-			return (long)i;
-	return -1;
+	size_t cap = 64;
+
+	while (cap < 2 * n && cap < ((size_t)1 << 40))
+		cap *= 2;
+	m->key = calloc(cap, sizeof(*m->key));
+	m->val = malloc(cap * sizeof(*m->val));
+	m->mask = cap - 1;
+	if (!m->key || !m->val) {
+		free(m->key);
+		free(m->val);
+		m->key = NULL;
+		m->val = NULL;
+		return -1;
+	}
+	for (size_t i = 0; i < cap; i++)
+		m->val[i] = -1;
+	return 0;
+}
+
+static void amap_free(struct amap *m)
+{
+	free(m->key);
+	free(m->val);
+}
+
+static size_t amap_slot(const struct amap *m, uint64_t k)
+{
+	uint64_t h = k * 0x9e3779b97f4a7c15ull;
+	size_t i = (size_t)(h ^ (h >> 29)) & m->mask;
+
+	while (m->val[i] >= 0 && m->key[i] != k)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static long amap_get(const struct amap *m, uint64_t k)
+{
+	return m->key ? m->val[amap_slot(m, k)] : -1;
+}
+
+/* Inserts k -> v unless k is present; returns the value k maps to. */
+static long amap_put(struct amap *m, uint64_t k, long v)
+{
+	size_t i = amap_slot(m, k);
+
+	if (m->val[i] < 0) {
+		m->key[i] = k;
+		m->val[i] = v;
+	}
+	return m->val[i];
 }
 
 static long add_cs(struct rinspect *ri, uint64_t desc, int referenced)
 {
 	if (ri->ncs >= MAX_CS)
 		return -1;
-	if (ri->ncs % 64 == 0) {
-		struct rcs *n = realloc(ri->cs, (ri->ncs + 64) * sizeof(*n));
-		if (!n)
-			return -1;
-		ri->cs = n;
-	}
+	if (!grow((void **)&ri->cs, &ri->cap_cs, ri->ncs + 1, sizeof(*ri->cs)))
+		return -1;
 	struct rcs *c = &ri->cs[ri->ncs];
 	memset(c, 0, sizeof(*c));
 	c->desc = desc;
@@ -933,110 +1110,197 @@ static uint64_t table_entries(struct rinspect *ri, size_t sec, const char *name,
 	return s->size / unit;
 }
 
+/* __rseq_cs_ptr_array: the descriptors, in the order listed. */
+static void read_ptr_array(struct rinspect *ri, struct amap *seen)
+{
+	uint64_t a = ri->secaddr[ri->sec_ptr];
+	uint64_t n = table_entries(ri, ri->sec_ptr, "__rseq_cs_ptr_array", 8);
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t d;
+		int st = get_field(ri, a + i * 8, &d);
+		if (st != RF_OK) {
+			issue(ri, RI_WARNING, -1, "__rseq_cs_ptr_array[%llu] %s",
+			      (unsigned long long)i,
+			      st == RF_UNRESOLVED ? "relocated against an undefined symbol"
+						  : "unreadable");
+			continue;
+		}
+		if (!ri->c64) {
+			if (d >> 32)
+				issue(ri, RI_DEFECT, -1,
+				      "__rseq_cs_ptr_array[%llu]: high word not zero",
+				      (unsigned long long)i);
+			d &= 0xffffffff;
+		}
+		long idx = amap_get(seen, d);
+		if (idx >= 0) {
+			issue(ri, RI_WARNING, idx,
+			      "descriptor listed twice in __rseq_cs_ptr_array");
+			continue;
+		}
+		if ((idx = add_cs(ri, d, 1)) < 0)
+			break;
+		amap_put(seen, d, idx);
+	}
+}
+
+/* Descriptors in __rseq_cs that the pointer array does not list. */
+static void read_cs_section(struct rinspect *ri, struct amap *seen)
+{
+	const struct rsec *s = &ri->sec[ri->sec_cs];
+	uint64_t a = ri->secaddr[ri->sec_cs];
+
+	if (!table_entries(ri, ri->sec_cs, "__rseq_cs", 32))
+		return;
+	for (uint64_t o = (32 - (a & 31)) & 31; o < s->size && s->size - o >= 32; o += 32) {
+		long idx;
+		if (amap_get(seen, a + o) >= 0)
+			continue;
+		if ((idx = add_cs(ri, a + o, 0)) < 0)
+			break;
+		amap_put(seen, a + o, idx);
+	}
+}
+
+/* __rseq_exit_point_array: each exit matched to the first section that
+ * starts where it says. */
+static void read_exits(struct rinspect *ri)
+{
+	uint64_t a = ri->secaddr[ri->sec_exit];
+	uint64_t n = table_entries(ri, ri->sec_exit, "__rseq_exit_point_array", 16);
+	struct amap by_start = { NULL, NULL, 0 };
+
+	if (n > MAX_CS)
+		n = MAX_CS;
+	if (!n)
+		return;
+	ri->exits = calloc(n, sizeof(*ri->exits));
+	if (!ri->exits || amap_init(&by_start, ri->ncs)) {
+		issue(ri, RI_WARNING, -1, "out of memory: exit points not read");
+		return;
+	}
+	for (size_t j = 0; j < ri->ncs; j++)
+		if (ri->cs[j].desc_ok)
+			amap_put(&by_start, ri->cs[j].start, (long)j);
+	for (uint64_t i = 0; i < n; i++) {
+		struct rexit *e = &ri->exits[ri->nexits++];
+		int s1 = get_field(ri, a + i * 16, &e->start);
+		int s2 = get_field(ri, a + i * 16 + 8, &e->exit);
+		e->cs = -1;
+		if (!ri->c64) {
+			e->start &= 0xffffffff;
+			e->exit &= 0xffffffff;
+		}
+		if (s1 != RF_OK || s2 != RF_OK) {
+			issue(ri, RI_WARNING, -1, "exit point %llu %s",
+			      (unsigned long long)i,
+			      s1 == RF_UNREADABLE || s2 == RF_UNREADABLE ?
+			      "unreadable" : "relocated against an undefined symbol");
+			continue;
+		}
+		e->cs = amap_get(&by_start, e->start);
+		if (e->cs < 0) {
+			issue(ri, RI_WARNING, -1,
+			      "exit point 0x%llx -> 0x%llx: no critical section starts there",
+			      (unsigned long long)e->start, (unsigned long long)e->exit);
+			continue;
+		}
+		const struct rcs *c = &ri->cs[e->cs];
+		if (e->exit >= c->start && e->exit - c->start < c->pco)
+			issue(ri, RI_DEFECT, e->cs,
+			      "exit point 0x%llx inside the critical section",
+			      (unsigned long long)e->exit);
+		if (!rinspect_in_exec(ri, e->exit, 1))
+			issue(ri, RI_DEFECT, e->cs,
+			      "exit point 0x%llx not in executable code",
+			      (unsigned long long)e->exit);
+	}
+	amap_free(&by_start);
+}
+
+/*
+ * order[] lists the indices 0..n-1 grouped by owner(i) (-1 first, then
+ * 0..ncs-1), each group in index order; first[c], count[c] locate
+ * section c's group.  A counting sort: O(n + ncs).
+ */
+static size_t *group_by_cs(struct rinspect *ri, size_t n, const long *owner_of,
+			   size_t stride, size_t *file_count, int exits)
+{
+	size_t *order = malloc((n ? n : 1) * sizeof(*order));
+	size_t *cur = calloc(ri->ncs + 1, sizeof(*cur));
+	size_t nfile = 0, acc, f = 0;
+
+	if (!order || !cur) {
+		free(order);
+		free(cur);
+		*file_count = 0;
+		return NULL;
+	}
+#define OWNER(i) (*(const long *)((const char *)owner_of + (i) * stride))
+	for (size_t i = 0; i < n; i++) {
+		long c = OWNER(i);
+		if (c < 0 || (size_t)c >= ri->ncs)
+			nfile++;
+		else
+			cur[c]++;
+	}
+	acc = nfile;
+	for (size_t c = 0; c < ri->ncs; c++) {
+		size_t cnt = cur[c];
+		if (exits) {
+			ri->cs[c].exit0 = acc;
+			ri->cs[c].nexit = cnt;
+		} else {
+			ri->cs[c].issue0 = acc;
+			ri->cs[c].nissue = cnt;
+		}
+		cur[c] = acc;
+		acc += cnt;
+	}
+	for (size_t i = 0; i < n; i++) {
+		long c = OWNER(i);
+		if (c < 0 || (size_t)c >= ri->ncs)
+			order[f++] = i;
+		else
+			order[cur[c]++] = i;
+	}
+#undef OWNER
+	free(cur);
+	*file_count = nfile;
+	return order;
+}
+
 static void read_tables(struct rinspect *ri)
 {
-	if (ri->sec_ptr) {
-		uint64_t a = ri->secaddr[ri->sec_ptr];
-		uint64_t n = table_entries(ri, ri->sec_ptr, "__rseq_cs_ptr_array", 8);
+	struct amap seen = { NULL, NULL, 0 };
+	uint64_t hint = 0;
 
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t d;
-			int st = get_field(ri, a + i * 8, &d);
-			if (st != RF_OK) {
-				issue(ri, RI_WARNING, -1,
-				      "__rseq_cs_ptr_array[%llu] %s",
-				      (unsigned long long)i,
-				      st == RF_UNRESOLVED ? "relocated against an undefined symbol"
-							  : "unreadable");
-				continue;
-			}
-			if (!ri->c64) {
-				if (d >> 32)
-					issue(ri, RI_DEFECT, -1,
-					      "__rseq_cs_ptr_array[%llu]: high word not zero",
-					      (unsigned long long)i);
-				d &= 0xffffffff;
-			}
-			long idx = find_cs(ri, d);
-			if (idx >= 0) {
-				issue(ri, RI_WARNING, idx,
-				      "descriptor listed twice in __rseq_cs_ptr_array");
-				continue;
-			}
-			if (add_cs(ri, d, 1) < 0)
-				break;
-		}
+	if (ri->sec_ptr && ri->sec[ri->sec_ptr].type != SHT_NOBITS)
+		hint += ri->sec[ri->sec_ptr].size / 8;
+	if (ri->sec_cs && ri->sec[ri->sec_cs].type != SHT_NOBITS)
+		hint += ri->sec[ri->sec_cs].size / 32;
+	if (amap_init(&seen, hint < MAX_CS ? (size_t)hint : MAX_CS)) {
+		issue(ri, RI_WARNING, -1, "out of memory: tables not read");
+		return;
 	}
-	if (ri->sec_cs) {
-		const struct rsec *s = &ri->sec[ri->sec_cs];
-		uint64_t a = ri->secaddr[ri->sec_cs];
-		int readable = table_entries(ri, ri->sec_cs, "__rseq_cs", 32) > 0;
-
-		/* Descriptors the pointer array does not list. */
-		for (uint64_t o = (32 - (a & 31)) & 31;
-		     readable && o < s->size && s->size - o >= 32;
-		     o += 32) {
-			if (find_cs(ri, a + o) >= 0)
-				continue;
-			if (add_cs(ri, a + o, 0) < 0)
-				break;
-		}
-	}
+	if (ri->sec_ptr)
+		read_ptr_array(ri, &seen);
+	if (ri->sec_cs)
+		read_cs_section(ri, &seen);
+	amap_free(&seen);
 	for (size_t i = 0; i < ri->ncs; i++)
 		read_cs(ri, (long)i);
 	for (size_t i = 0; i < ri->ncs; i++)
 		validate_cs(ri, (long)i);
-
-	if (ri->sec_exit) {
-		uint64_t a = ri->secaddr[ri->sec_exit];
-		uint64_t n = table_entries(ri, ri->sec_exit, "__rseq_exit_point_array", 16);
-
-		if (n > MAX_CS)
-			n = MAX_CS;
-		if (n) {
-			ri->exits = calloc(n, sizeof(*ri->exits));
-			if (!ri->exits)
-				n = 0;
-		}
-		for (uint64_t i = 0; i < n; i++) {
-			struct rexit *e = &ri->exits[ri->nexits++];
-			int s1 = get_field(ri, a + i * 16, &e->start);
-			int s2 = get_field(ri, a + i * 16 + 8, &e->exit);
-			e->cs = -1;
-			if (!ri->c64) {
-				e->start &= 0xffffffff;
-				e->exit &= 0xffffffff;
-			}
-			if (s1 != RF_OK || s2 != RF_OK) {
-				issue(ri, RI_WARNING, -1, "exit point %llu %s",
-				      (unsigned long long)i,
-				      s1 == RF_UNREADABLE || s2 == RF_UNREADABLE ?
-				      "unreadable" : "relocated against an undefined symbol");
-				continue;
-			}
-			for (size_t j = 0; j < ri->ncs; j++)
-				if (ri->cs[j].desc_ok && ri->cs[j].start == e->start) {
-					e->cs = (long)j;
-					break;
-				}
-			if (e->cs < 0) {
-				issue(ri, RI_WARNING, -1,
-				      "exit point 0x%llx -> 0x%llx: no critical section starts there",
-				      (unsigned long long)e->start,
-				      (unsigned long long)e->exit);
-				continue;
-			}
-			const struct rcs *c = &ri->cs[e->cs];
-			if (e->exit >= c->start && e->exit - c->start < c->pco)
-				issue(ri, RI_DEFECT, e->cs,
-				      "exit point 0x%llx inside the critical section",
-				      (unsigned long long)e->exit);
-			if (!rinspect_in_exec(ri, e->exit, 1))
-				issue(ri, RI_DEFECT, e->cs,
-				      "exit point 0x%llx not in executable code",
-				      (unsigned long long)e->exit);
-		}
-	}
+	if (ri->sec_exit)
+		read_exits(ri);
+	size_t dummy;
+	ri->exit_order = group_by_cs(ri, ri->nexits, ri->exits ? &ri->exits[0].cs : NULL,
+				     sizeof(*ri->exits), &dummy, 1);
+	ri->issue_order = group_by_cs(ri, ri->nissues,
+				      ri->issues ? &ri->issues[0].cs : NULL,
+				      sizeof(*ri->issues), &ri->file_issues, 0);
 }
 
 int rinspect_buffer(struct rinspect *ri, const uint8_t *buf, size_t len)
@@ -1046,6 +1310,8 @@ int rinspect_buffer(struct rinspect *ri, const uint8_t *buf, size_t len)
 	ri->len = len;
 	if (parse_header(ri) || parse_sections(ri))
 		return -1;
+	read_segments(ri);
+	index_sections(ri);
 	collect_exec(ri);
 	load_symbols(ri);
 	if (ri->sec_cs || ri->sec_ptr || ri->sec_exit)
@@ -1064,37 +1330,24 @@ void rinspect_free(struct rinspect *ri)
 	free(ri->exec);
 	free(ri->syms);
 	free(ri->rel);
+	free(ri->asec);
+	free(ri->seg);
+	free(ri->exit_order);
+	free(ri->issue_order);
 	memset(ri, 0, sizeof(*ri));
 }
 
 int rinspect_load_bias(const struct rinspect *ri, uint64_t file_off,
 		       uint64_t map_start, uint64_t *bias)
 {
-	uint64_t phoff = raddr(ri, ri->c64 ? 32 : 28);
-	uint64_t phent = r16(ri, ri->c64 ? 54 : 42);
-	uint64_t phnum = r16(ri, ri->c64 ? 56 : 44);
-	uint64_t need = ri->c64 ? 56 : 32;
-
-	if (ri->error[0] || !phoff || phent < need ||
-	    !in_buf(ri, phoff, phent * phnum))
+	if (ri->error[0])
 		return -1;
-	for (uint64_t i = 0; i < phnum; i++) {
-		uint64_t p = phoff + i * phent, o, va, fsz;
-		if (r32(ri, p) != PT_LOAD)
+	for (size_t i = 0; i < ri->nseg; i++) {
+		const struct rseg *g = &ri->seg[i];
+		uint64_t pg = g->off & ~0xfffull;
+		if (file_off < pg || file_off >= g->off + g->filesz)
 			continue;
-		if (ri->c64) {
-			o = raddr(ri, p + 8);
-			va = raddr(ri, p + 16);
-			fsz = raddr(ri, p + 32);
-		} else {
-			o = raddr(ri, p + 4);
-			va = raddr(ri, p + 8);
-			fsz = raddr(ri, p + 16);
-		}
-		uint64_t pg = o & ~0xfffull;
-		if (file_off < pg || file_off >= o + fsz)
-			continue;
-		*bias = map_start - file_off - va + o;
+		*bias = map_start - file_off - g->vaddr + g->off;
 		return 0;
 	}
 	return -1;

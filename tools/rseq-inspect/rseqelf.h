@@ -22,6 +22,8 @@ enum rf_status { RF_OK = 0, RF_UNREADABLE, RF_UNRESOLVED };
 
 struct rcs {
 	uint64_t desc;			/* descriptor address */
+	size_t exit0, nexit;		/* its exits: exit_order[exit0 .. +nexit) */
+	size_t issue0, nissue;		/* its issues: issue_order[issue0 .. +nissue) */
 	uint32_t version, flags;
 	uint64_t start, pco, abort;	/* start_ip, post_commit_offset, abort_ip */
 	int start_st, abort_st;		/* enum rf_status of the two pointers */
@@ -61,6 +63,9 @@ struct rsec {
 
 struct rregion { uint64_t lo, hi; };	/* [lo, hi) */
 
+/* A PT_LOAD segment. */
+struct rseg { uint64_t off, vaddr, filesz; uint32_t flags; };
+
 struct rinspect {
 	/* input */
 	const uint8_t *buf;
@@ -76,6 +81,9 @@ struct rinspect {
 	size_t nexits;
 	struct rissue *issues;
 	size_t nissues;
+	size_t *exit_order;		/* exit indices grouped by section */
+	size_t *issue_order;		/* issue indices grouped by section */
+	size_t file_issues;		/* issue_order[0 .. file_issues): the file's */
 	unsigned ndefects, nwarnings;
 	int have_symtab;		/* .symtab present (not stripped) */
 	char error[200];		/* non-empty: the file could not be read */
@@ -83,12 +91,17 @@ struct rinspect {
 	struct rsec *sec;
 	size_t nsec;
 	uint64_t *secaddr;		/* addresses (synthetic for ET_REL) */
-	struct rregion *exec;
+	size_t *asec;			/* allocated sections with contents, by address */
+	size_t nasec;
+	struct rseg *seg;		/* PT_LOAD segments, by address (one walk) */
+	size_t nseg;
+	struct rregion *exec;		/* executable regions, by address */
 	size_t nexec;
 	struct rsym *syms;
 	size_t nsyms;
 	struct rrel *rel;
 	size_t nrel;
+	size_t cap_issues, cap_cs, cap_rel;
 	size_t sec_cs, sec_ptr, sec_exit;	/* indices, 0 = absent */
 };
 

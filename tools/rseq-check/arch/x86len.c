@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86len.c - length of one x86-64 instruction (64-bit mode), enough to find
+ * arch/x86len.c - length of one x86-64 instruction (64-bit mode), enough to find
  * every instruction boundary of a critical section. Legacy prefixes, REX,
  * the one-, two- and three-byte opcode maps, VEX (C4/C5) and EVEX (62).
  * Returns the length, or -1 for an encoding it does not know (the caller
  * then stops at the boundaries found so far).
  */
-#include "check.h"
+#include "../arch.h"
 
 #include <stdint.h>
 
