@@ -33,6 +33,8 @@ check-cross: lib
 # tree>).  check-kselftests: reduced repetitions (CI, about 5 minutes);
 # check-kselftests-long: the run scripts' own counts, and 7.x-rc.
 .PHONY: check-kselftests check-kselftests-long
+HELP_check-kselftests := the kernel's rseq selftests (6.12, 7.x) vs rseqkit and the kernel's helper
+HELP_check-kselftests-long := the same with the scripts' own counts, more variants, 7.x-rc
 KSELFTESTS_DEPS = lib $(addprefix $(BUILD)/tools/,rseq-inspect rseq-check)
 # (exit 77: skipped, with the reason printed)
 check-kselftests: $(KSELFTESTS_DEPS)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/vm.mk - rseqkit's test suite inside booted kernels (qemu-system, TCG).
 # See docs/vm.md.
 #
@@ -36,6 +37,8 @@ VM_ENV = KCMDLINE="$(KCMDLINE)" \
 	$(foreach v,VM_SMP VM_MEM VM_TIMEOUT VM_TEST_TIMEOUT VM_MODES VM_ONLY VM_SCALE VM_VERBOSE VM_PROBE VM_TESTS VM_RSEQ_DEBUG RSEQKIT_VM_CACHE VM_KSELFTESTS VM_EXTRA VM_EXPERIMENT_ARGS VM_SLICE_SUITES VM_SLICE_ARCHS VM_SLICE_FULL KSRC,$(if $($(v)),$(v)="$($(v))"))
 
 .PHONY: check-vm check-vm-quick check-vm-all check-vm-slice
+HELP_check-vm-all   := every arch x kernel cell Debian has a kernel for, then check-vm-slice
+HELP_check-vm-slice := rseq time-slice extension in an x86-64 7.x kernel built with it
 check-vm:
 	@$(VM_ENV) sh tests/vm/check-vm.sh $(ARCH) $(KERNEL)
 

@@ -21,6 +21,15 @@ RSEQKIT_HIDDEN unsigned int rseqkit_kernel_feature_size(void);
 RSEQKIT_HIDDEN int rseqkit_fail(int err, const char *reason);
 
 /*
+ * The active feature size of this process's registrations: what
+ * rseq_size reads once a thread registered, also before (rseq_size is 0
+ * until then when rseqkit owns registration, as with the kernel's helper).
+ * For decisions made before any thread may have registered, such as a
+ * pool's mm_cid indexing: compare with rseq_offsetofend(struct rseq_abi, ...).
+ */
+RSEQKIT_HIDDEN unsigned int rseqkit_active_size(void);
+
+/*
  * Register the calling thread on first use (the per-CPU structures' slow
  * path): 0 when the thread has a working registration afterwards, -1 with
  * errno otherwise.  Never registers a thread that unregistered explicitly

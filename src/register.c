@@ -347,6 +347,16 @@ void rseqkit_init(void)
 	pthread_once(&rseqkit_once, init_once);
 }
 
+unsigned int rseqkit_active_size(void)
+{
+	rseqkit_init();
+#ifndef RSEQ_ARCH_UNAVAILABLE
+	if (rseqkit_owner == RSEQ_OWNER_RSEQKIT)
+		return active_size(rseqkit_reg_len);
+#endif
+	return rseq_size;
+}
+
 unsigned int rseqkit_kernel_feature_size(void)
 {
 	rseqkit_init();

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # kselftests.sh [--long] - 'make check-kselftests': the Linux kernel's own
 # rseq selftests (tools/testing/selftests/rseq) of every kernel version the
 # project meets, built unchanged against rseqkit and compared with the

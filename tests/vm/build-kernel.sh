@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/build-kernel.sh SUITE CONFIG-FRAGMENT
 #
 # Builds a small x86-64 kernel (bzImage) from Debian's linux-source of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/check-vm-slice.sh - `make check-vm-slice`: the rseq time-slice
 # extension (Linux 7.0, CONFIG_RSEQ_SLICE_EXTENSION) on a kernel that has
 # it.  No Debian kernel enables it, so:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/check-vm.sh [--prepare|--fetch] ARCH KERNEL
 #
 # One cell of the check-vm matrix: cross-builds rseqkit's tests statically

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/fetch-kernel.sh DEBARCH SUITE FLAVOUR
 #
 # Prints the path of a cached Debian kernel image for that architecture,

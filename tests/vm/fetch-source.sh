@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/fetch-source.sh SUITE [selftests|full]
 #
 # Prints the root of Debian's Linux kernel source tree (package

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/kselftests-vm.sh ARCH BUILD-DIR TESTS-DIR
 #
 # Builds the kernel's own rseq selftests listed in tests/vm/kselftests.list

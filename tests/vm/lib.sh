@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/vm/lib.sh - what the download scripts of tests/vm share (sourced by
 # fetch-kernel.sh and fetch-source.sh).  Expects $refresh (hours) and a
 # log() function.
