@@ -21,9 +21,9 @@
  * meanwhile); 2102 expired on the 50 us timer and 2281 were revoked (the
  * emulated CPUs were often descheduled by the loaded host in the middle of
  * a hold); lock holders found preempted by a waking thread: 5187 without
- * the extension, 2145 with it (-59%); the holders' 99th-percentile hold
- * 0.48 x, the waiters' 99.9th-percentile wait 0.46 x.  Emulated times are
- * not representative: see docs/vm.md for the table of three runs.
+ * the extension, 2145 with it (-59%; -48% to -62% over four runs).
+ * Emulated times are not representative (time ratios varied widely
+ * between runs): see docs/vm.md for the table of four runs.
  *
  *   build/examples/slice_lock [threads] [iterations]
  */
