@@ -31,11 +31,8 @@ export RSEQKIT_VM_CACHE=$cache
 log() { echo "build-kernel: $*" >&2; }
 
 [ -r "$frag" ] || { log "no config fragment $frag"; exit 2; }
-missing=
-for t in flex bison bc make gcc; do
-	command -v $t > /dev/null 2>&1 || missing="$missing $t"
-done
-[ -f /usr/include/libelf.h ] || [ -f /usr/include/gelf.h ] || missing="$missing libelf-dev"
+. "$here/lib.sh"
+missing=$(kernel_tools_missing)
 if [ -n "$missing" ]; then
 	log "missing:$missing (apt-get install flex bison libelf-dev bc)"
 	exit 77

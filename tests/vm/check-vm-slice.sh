@@ -45,11 +45,8 @@ t0=$(date +%s)
 : > "$report"
 say() { echo "$*"; echo "$*" >> "$report"; }
 
-missing=
-for t in flex bison bc make gcc; do
-	command -v $t > /dev/null 2>&1 || missing="$missing $t"
-done
-[ -f /usr/include/libelf.h ] || [ -f /usr/include/gelf.h ] || missing="$missing libelf-dev"
+. "$here/lib.sh"
+missing=$(kernel_tools_missing)
 if [ -n "$missing" ]; then
 	say "SKIP: building and configuring kernels needs$missing: apt-get install flex bison libelf-dev bc"
 	exit 77

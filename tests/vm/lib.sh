@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# tests/vm/lib.sh - what the download scripts of tests/vm share (sourced by
-# fetch-kernel.sh and fetch-source.sh).  Expects $refresh (hours) and a
-# log() function.
+# tests/vm/lib.sh - what the scripts of tests/vm share (sourced by
+# fetch-kernel.sh, fetch-source.sh, build-kernel.sh, check-vm-slice.sh).
+# recent and refresh_lists expect $refresh (hours) and a log() function.
 
 # recent FILE: FILE exists and is younger than $refresh hours
 recent() {
@@ -27,4 +27,14 @@ refresh_lists() {
 	fi
 	cat "$rl_log" >&2
 	exit 1
+}
+
+# kernel_tools_missing: prints what building or configuring a kernel lacks
+# here (" flex bison ..."; nothing when all is there).  The packages:
+# apt-get install flex bison libelf-dev bc
+kernel_tools_missing() {
+	for ktm in flex bison bc make gcc; do
+		command -v $ktm > /dev/null 2>&1 || printf ' %s' "$ktm"
+	done
+	[ -f /usr/include/libelf.h ] || [ -f /usr/include/gelf.h ] || printf ' libelf-dev'
 }
