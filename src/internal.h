@@ -38,6 +38,25 @@ RSEQKIT_HIDDEN int rseqkit_fail(int err, const char *reason);
 /* The same for functions that return a pointer: NULL. */
 RSEQKIT_HIDDEN void *rseqkit_fail_null(int err, const char *reason);
 
+/*
+ * The active feature size of this process's registrations: what
+ * rseq_size reads once a thread registered, also before (rseq_size is 0
+ * until then when rseqkit owns registration, as with the kernel's helper).
+ * For decisions made before any thread may have registered, such as a
+ * pool's mm_cid indexing: compare with rseq_offsetofend(struct rseq_abi, ...).
+ */
+RSEQKIT_HIDDEN unsigned int rseqkit_active_size(void);
+
+/*
+ * Register the calling thread on first use (the per-CPU structures' slow
+ * path): 0 when the thread has a working registration afterwards, -1 with
+ * errno otherwise.  Never registers a thread that unregistered explicitly
+ * (until it calls rseq_register_current_thread() again); the registration
+ * it makes is not counted: rseq_register_current_thread() takes it over,
+ * rseq_unregister_current_thread() undoes it, thread exit ends it.
+ */
+RSEQKIT_HIDDEN int rseqkit_register_implicit(void);
+
 /* The raw system call: 0, or -1 with errno. */
 RSEQKIT_HIDDEN int rseqkit_sys_rseq(void *area, uint32_t len, int flags,
 				    uint32_t sig);

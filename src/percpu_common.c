@@ -366,6 +366,14 @@ RSEQKIT_HIDDEN intptr_t rseqkit_percpu_slow(const struct rseq_percpu_base *b,
 	}
 }
 
+/*
+ * A thread that never registered is registered on its first slow path
+ * (once: rseqkit_register_implicit() never re-registers a thread that
+ * unregistered, docs/registration.md).
+ */
+static __thread int percpu_register_tried
+	__attribute__((tls_model("initial-exec")));
+
 RSEQKIT_HIDDEN int rseq_percpu_slow_index(const struct rseq_percpu_base *b,
 					  bool *registered)
 {
@@ -374,6 +382,11 @@ RSEQKIT_HIDDEN int rseq_percpu_slow_index(const struct rseq_percpu_base *b,
 	*registered = false;
 	if (rseq_percpu_rseq_ok && !rseq_percpu_thread_off) {
 		cpu = rseq_percpu_index(b->mode);
+		if (cpu < 0 && !percpu_register_tried) {
+			percpu_register_tried = 1;
+			if (rseqkit_register_implicit() == 0)
+				cpu = rseq_percpu_index(b->mode);
+		}
 		if (cpu >= 0 && cpu < b->nr) {
 			*registered = true;
 			return cpu;

@@ -48,7 +48,7 @@ has_page() {
 }
 names=
 if [ -f "$LIB" ]; then
-	names=$(nm -D --defined-only "$LIB" | awk '$2 ~ /^[TtWi]$/ { print $3 }' | sed -e 's/@.*//' -e 's/^rseqkit_/rseq_/')
+	names=$(nm -D --defined-only "$LIB" | awk '$2 ~ /^[TtWi]$/ { print $3 }' | sed -e 's/@.*//' -e 's/^rseqkit_selftests_/__rseq_/' -e 's/^rseqkit_/rseq_/')
 	[ -n "$names" ] || { echo "FAIL: no exported function found in $LIB"; fail=1; }
 else
 	echo "FAIL: $LIB not built (run make first)"

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * registration_test - the library's registration in each mode: who owns
- * it, ids against sched_getcpu() on every allowed CPU, node_id and mm_cid
- * plausibility, nesting and every error path, fork, exec, threads that
- * exit registered, and signal handlers running rseq code.
+ * registration_test - the library's registration in each mode: the
+ * start-up contract of rseq_size/rseq_offset/rseq_flags (before and after
+ * the first registration), who owns it, ids against sched_getcpu() on
+ * every allowed CPU, node_id and mm_cid plausibility, nesting and every
+ * error path, the Linux 7.x selftests' helper (nolibc, legacy per call),
+ * unregistration that lasts (the per-CPU structures' first-use
+ * registration never undoes it), fork, exec, threads that exit
+ * registered, and signal handlers running rseq code.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,10 +20,13 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include "harness.h"
-#include <rseqkit/rseq.h>
+#include <rseqkit/selftests/rseq.h>
+#include <rseqkit/percpu/counter.h>
 
 /* glibc's registration, as the library sees it (weak: NULL elsewhere). */
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
 extern const unsigned int __rseq_size __attribute__((weak));
+extern const unsigned int __rseq_flags __attribute__((weak));
 
 static bool libc_registered(void)
 {
@@ -65,6 +72,314 @@ static void test_owner_and_sizes(void)
 	CHECK(rseq_size >= 20);
 	CHECK_EQ(rseq_mm_cid_available(), rseq_size >= 28);
 	CHECK_EQ(rseq_node_id_available(), rseq_size >= 24);
+}
+
+
+/*
+ * The active feature set rseq_size must read once a thread registered:
+ * the registration size capped by the kernel's feature size; a 32-byte
+ * registration stops before slice_ctrl (the kernel refuses it the
+ * time-slice extension).  glibc 2.35-2.40 registers 32 bytes whatever its
+ * __rseq_size says (20 or 32).
+ */
+static unsigned int expected_size(unsigned int reg_len)
+{
+	unsigned long fs = getauxval(RSEQKIT_AT_RSEQ_FEATURE_SIZE);
+	unsigned int kfs = fs ? (unsigned int)fs : 20, size;
+
+	size = reg_len < kfs ? reg_len : kfs;
+	if (reg_len <= 32 && size > offsetof(struct rseq_abi, slice_ctrl))
+		size = offsetof(struct rseq_abi, slice_ctrl);
+	return size;
+}
+
+/*
+ * Before this process registered anything (main() before its first call,
+ * after the library's constructor): the kernel selftests' and librseq's
+ * contract.
+ */
+static void test_startup_contract(void)
+{
+	int32_t cpu = rseq_current_cpu_raw();	/* rseq_offset is usable now */
+
+	if (test_expect_unavailable() && !libc_registered()) {
+		/* rseq unavailable: nothing is or will be active. */
+		CHECK_EQ(rseq_size, 0);
+		CHECK_EQ(rseq_flags, 0);
+		CHECK_EQ(cpu, RSEQ_ABI_CPU_ID_UNINITIALIZED);
+		return;
+	}
+	if (libc_registered()) {
+		unsigned int gs = __rseq_size == 20 ? 32 : __rseq_size;
+
+		/* The C library registered the main thread before main(). */
+		CHECK_EQ(rseq_offset, __rseq_offset);
+		CHECK_EQ(rseq_flags, __rseq_flags);
+		CHECK_EQ(rseq_size, expected_size(gs));
+		CHECK(cpu >= 0);
+		printf("start-up (C library owns): rseq_size %u, rseq_flags %u, rseq_offset %td\n",
+		       rseq_size, rseq_flags, rseq_offset);
+		return;
+	}
+	/* rseqkit owns: offset and flags set, rseq_size 0 until a registration. */
+	CHECK_EQ(rseq_size, 0);
+	CHECK_EQ(rseq_flags, 0);
+	CHECK_EQ(cpu, RSEQ_ABI_CPU_ID_UNINITIALIZED);
+	CHECK(rseq_offset != 0);
+	printf("start-up (rseqkit owns): rseq_size %u before the first registration\n", rseq_size);
+}
+
+/* Right after main's first registration. */
+static void test_size_after_first_registration(void)
+{
+	CHECK_EQ(rseq_size, expected_size(rseq_registration_size()));
+	printf("after the first registration: rseq_size %u (registered %u bytes, "
+	       "kernel feature size %u)\n", rseq_size, rseq_registration_size(),
+	       rseq_feature_size);
+}
+
+/*
+ * The first registration of the process may come from any thread, also
+ * from the structures' first use: re-executed as a fresh process.
+ */
+static void *first_reg_thread(void *arg)
+{
+	struct rseq_percpu_counter *c = arg;
+
+	if (c) {
+		rseq_percpu_counter_add(c, 1);	/* registers on first use */
+		return (void *)(intptr_t)(rseq_current_cpu_raw() >= 0);
+	}
+	if (rseq_register_current_thread())
+		return NULL;
+	rseq_unregister_current_thread();
+	return (void *)1;
+}
+
+static int first_child(const char *how)
+{
+	struct rseq_percpu_counter *c = NULL;
+	pthread_t t;
+	void *r;
+
+	CHECK_EQ(rseq_size, 0);
+	if (!strcmp(how, "structure")) {
+		c = rseq_percpu_counter_create(NULL);
+		CHECK(c != NULL);
+		CHECK_EQ(rseq_size, 0);		/* creating registers nothing */
+	}
+	CHECK(pthread_create(&t, NULL, first_reg_thread, c) == 0);
+	pthread_join(t, &r);
+	CHECK(r == (void *)1);
+	CHECK_EQ(rseq_size, expected_size(rseq_registration_size()));
+	CHECK_EQ(rseq_current_cpu_raw(), RSEQ_ABI_CPU_ID_UNINITIALIZED); /* main still not */
+	if (c) {
+		CHECK_EQ(rseq_percpu_counter_sum(c), 1);
+		rseq_percpu_counter_destroy(c);
+	}
+	return test_failed ? 1 : 0;
+}
+
+static void test_first_registration_elsewhere(const char *self)
+{
+	static const char *const hows[] = { "thread", "structure" };
+
+	if (!own_mode() || !strcmp(test_mode(), "glibc"))
+		return;		/* (needs rseqkit owning from the start) */
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			execl("/proc/self/exe", self, "--first-child", hows[i], (char *)NULL);
+			_exit(127);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "first registration by a %s: child status 0x%x", hows[i], status);
+	}
+}
+
+/* ------------------------------------ the Linux 7.x selftests' helper */
+
+static void *helper_thread(void *arg)
+{
+	struct rseq_abi *abi = rseq_get_abi();
+	int *bad = arg;
+	unsigned int full = rseq_registration_size();	/* the process's size */
+	int r;
+
+#define H_CHECK(c) do { if (!CHECK(c)) (*bad)++; } while (0)
+	if (!own_mode()) {
+		/* The C library owns: nolibc is refused as a value, not -1. */
+		errno = 0;
+		r = __rseq_register_current_thread(true, false);
+		H_CHECK(r == -EBUSY);
+		H_CHECK(errno == EBUSY);
+		H_CHECK(strstr(rseq_error_reason(), "GLIBC_TUNABLES") != NULL);
+		H_CHECK(__rseq_register_current_thread(true, true) == -EBUSY);
+		/* ... and did not count: nothing to undo. */
+		H_CHECK(rseq_unregister_current_thread() == -1 && errno == EINVAL);
+		H_CHECK(__rseq_register_current_thread(false, true) == 0);
+		H_CHECK(rseq_current_cpu_raw() >= 0);
+		H_CHECK(rseq_unregister_current_thread() == 0);
+		H_CHECK(rseq_current_cpu_raw() >= 0);	/* glibc keeps it */
+		return NULL;
+	}
+	/* legacy: 32 bytes for this thread, whatever the process uses. */
+	H_CHECK(__rseq_register_current_thread(true, true) == 0);
+	H_CHECK(rseq_current_cpu_raw() >= 0);
+	H_CHECK(rseq_registration_size() == 32);
+	errno = 0;
+	H_CHECK(sys_rseq(abi, 32, 0, RSEQ_SIG) == -1 && errno == EBUSY); /* identical */
+	H_CHECK(__rseq_register_current_thread(false, true) == 0);	/* nests */
+	H_CHECK(rseq_register_current_thread() == 0);			/* any size nests */
+	if (full != 32)		/* not legacy: any registration of the thread will do */
+		H_CHECK(__rseq_register_current_thread(true, false) == 0);
+	for (int i = 0; i < (full != 32 ? 4 : 3); i++)
+		H_CHECK(rseq_unregister_current_thread() == 0);
+	H_CHECK(rseq_current_cpu_raw() == RSEQ_ABI_CPU_ID_UNINITIALIZED);
+	H_CHECK(rseq_unregister_current_thread() == -1 && errno == EINVAL);
+
+	/* Not legacy: the process's size; then legacy on top is refused. */
+	H_CHECK(__rseq_register_current_thread(true, false) == 0);
+	H_CHECK(rseq_registration_size() == full);
+	if (full != 32) {
+		errno = 0;
+		r = __rseq_register_current_thread(false, true);
+		H_CHECK(r == -EINVAL);
+		H_CHECK(errno == EINVAL && *rseq_error_reason() != 0);
+		H_CHECK(rseq_registration_size() == full);	/* unchanged */
+	}
+	H_CHECK(rseq_unregister_current_thread() == 0);
+	H_CHECK(rseq_unregister_current_thread() == -1);	/* that was the only one */
+	return NULL;
+#undef H_CHECK
+}
+
+static void test_selftests_helper(void)
+{
+	pthread_t t;
+	int bad = 0;
+
+	CHECK(pthread_create(&t, NULL, helper_thread, &bad) == 0);
+	pthread_join(t, NULL);
+	CHECK_EQ(bad, 0);
+}
+
+/* ------------------------------ unregistration lasts (issue 8 item 5) */
+
+static struct rseq_percpu_counter *sem_counter;
+static long sem_adds;
+
+static void sem_add(void)
+{
+	rseq_percpu_counter_add(sem_counter, 1);
+	__atomic_fetch_add(&sem_adds, 1, __ATOMIC_RELAXED);
+}
+
+/* register, unregister, use a structure: stays unregistered */
+static void *sem_explicit(void *arg)
+{
+	int *bad = arg;
+
+#define S_CHECK(c) do { if (!CHECK(c)) (*bad)++; } while (0)
+	S_CHECK(rseq_register_current_thread() == 0);
+	sem_add();
+	S_CHECK(rseq_unregister_current_thread() == 0);
+	for (int i = 0; i < 100; i++)
+		sem_add();
+	if (own_mode()) {
+		S_CHECK(rseq_current_cpu_raw() == RSEQ_ABI_CPU_ID_UNINITIALIZED);
+		S_CHECK(!rseq_current_thread_registered());
+	}
+	errno = 0;
+	S_CHECK(rseq_unregister_current_thread() == -1);	/* nothing left to undo */
+	S_CHECK(errno == EINVAL);
+	S_CHECK(strstr(rseq_error_reason(), "unbalanced") != NULL);
+	/* ... and the count did not go below zero: one pair works again. */
+	S_CHECK(rseq_register_current_thread() == 0);
+	S_CHECK(rseq_current_thread_registered());
+	sem_add();
+	S_CHECK(rseq_unregister_current_thread() == 0);
+	S_CHECK(rseq_unregister_current_thread() == -1);
+	return NULL;
+}
+
+/* first use registers; an explicit unregister undoes it for good */
+static void *sem_implicit(void *arg)
+{
+	int *bad = arg;
+
+	sem_add();
+	S_CHECK(rseq_current_thread_registered());
+	if (own_mode()) {
+		S_CHECK(rseq_unregister_current_thread() == 0);	/* undoes the first-use one */
+		S_CHECK(rseq_current_cpu_raw() == RSEQ_ABI_CPU_ID_UNINITIALIZED);
+		for (int i = 0; i < 100; i++)
+			sem_add();
+		S_CHECK(!rseq_current_thread_registered());
+	}
+	errno = 0;
+	S_CHECK(rseq_unregister_current_thread() == -1 && errno == EINVAL);
+	return NULL;
+}
+
+/* first use, then the caller's own pair: the pair takes it over */
+static void *sem_takeover(void *arg)
+{
+	int *bad = arg;
+
+	sem_add();
+	S_CHECK(rseq_register_current_thread() == 0);
+	S_CHECK(rseq_unregister_current_thread() == 0);
+	if (own_mode())
+		S_CHECK(!rseq_current_thread_registered());
+	sem_add();
+	if (own_mode())
+		S_CHECK(!rseq_current_thread_registered());
+	S_CHECK(rseq_unregister_current_thread() == -1);
+	return NULL;
+}
+
+/* first use, then a per-call legacy registration: re-registered at 32 */
+static void *sem_legacy_over_implicit(void *arg)
+{
+	int *bad = arg;
+	unsigned int full = rseq_registration_size();
+
+	sem_add();
+	S_CHECK(rseq_registration_size() == full);
+	S_CHECK(__rseq_register_current_thread(true, true) == 0);
+	S_CHECK(rseq_registration_size() == 32);
+	S_CHECK(rseq_current_thread_registered());
+	S_CHECK(rseq_unregister_current_thread() == 0);
+	S_CHECK(!rseq_current_thread_registered());
+	return NULL;
+#undef S_CHECK
+}
+
+static void test_unregister_lasts(void)
+{
+	void *(*fn[])(void *) = { sem_explicit, sem_implicit, sem_takeover,
+				  sem_legacy_over_implicit };
+	int n = own_mode() ? 4 : 3;
+
+	sem_counter = rseq_percpu_counter_create(NULL);
+	CHECK(sem_counter != NULL);
+	if (!sem_counter)
+		return;
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+		int bad = 0;
+
+		CHECK(pthread_create(&t, NULL, fn[i], &bad) == 0);
+		pthread_join(t, NULL);
+		CHECK_MSG(bad == 0, "registration semantics, case %d: %d checks failed", i, bad);
+	}
+	/* Nothing was lost, whichever path each add took. */
+	CHECK_EQ(rseq_percpu_counter_sum(sem_counter), sem_adds);
+	rseq_percpu_counter_destroy(sem_counter);
 }
 
 /* Ids agree with sched_getcpu() on every CPU this thread may run on. */
@@ -200,7 +515,7 @@ static void test_foreign_registration(void)
 	int ok = 0;
 
 	if (!own_mode()) {
-		/* With glibc owning, unregister is a no-op that succeeds. */
+		/* With glibc owning, unregister only counts (main's own level). */
 		CHECK_EQ(rseq_unregister_current_thread(), 0);
 		CHECK_EQ(rseq_register_current_thread(), 0);
 		return;
@@ -344,7 +659,10 @@ int main(int argc, char **argv)
 			return 0;
 		return exec_child();
 	}
+	if (argc > 2 && !strcmp(argv[1], "--first-child"))
+		return first_child(argv[2]);
 
+	test_startup_contract();
 	if (rseq_register_current_thread()) {
 		int err = errno;
 
@@ -361,12 +679,24 @@ int main(int argc, char **argv)
 		CHECK(rseq_current_cpu() == (uint32_t)sched_getcpu());
 		CHECK_EQ(rseq_unregister_current_thread(), -1);
 		CHECK_EQ(errno, EINVAL);
+		/* Nothing became active; the selftests' helper says why as a value. */
+		CHECK_EQ(rseq_size, 0);
+		errno = 0;
+		CHECK_EQ(__rseq_register_current_thread(false, false), -err);
+		CHECK_EQ(errno, err);
+		CHECK_EQ(__rseq_register_current_thread(true, true), -err);
+		CHECK_EQ(rseq_current_cpu_raw(), RSEQ_ABI_CPU_ID_REGISTRATION_FAILED);
+		CHECK_EQ(rseq_size, 0);
 		printf("unavailable: %s\n", rseq_error_reason());
 		return test_done();
 	}
 	CHECK(!test_expect_unavailable());
 
+	test_size_after_first_registration();
 	test_owner_and_sizes();
+	test_selftests_helper();
+	test_unregister_lasts();
+	test_first_registration_elsewhere(argv[0]);
 	test_ids_every_cpu();
 	test_mm_cid();
 	test_nesting_and_errors();

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/apt.sh - private apt state for foreign architectures and suites.
 #
 #   apt.sh DEBARCH SUITE update          refresh the private package lists

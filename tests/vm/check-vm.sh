@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/check-vm.sh [--prepare|--fetch] ARCH KERNEL
 #
 # One cell of the check-vm matrix: cross-builds rseqkit's tests statically
@@ -8,6 +9,9 @@
 #
 #   ARCH    x86_64 i386 aarch64 arm ppc64le riscv64 s390x mips64el
 #   KERNEL  6.1 (bookworm) | 6.12 (trixie) | 7.x (sid) | host (x86_64 only)
+#           | slice (x86_64 only: built here from sid's linux-source with
+#           the time-slice extension, tests/vm/build-kernel.sh and
+#           tests/vm/slice-x86_64.config; see tests/vm/check-vm-slice.sh)
 #           (the suite names bookworm, trixie, sid are accepted as well)
 #   --prepare  everything but the boot (downloads, builds)
 #   --fetch    only the kernel download (mk/vm.mk runs these in parallel)
@@ -26,6 +30,14 @@
 #                     probe only (to check a kernel or qemu setting quickly)
 #   VM_VERBOSE        1: copy the whole console to stderr (default: the
 #                     RSEQKIT lines and kernel oopses only)
+#   VM_KSELFTESTS     1: also the kernel's own rseq selftests of sid's
+#                     linux-source (or KSRC), built against rseqkit
+#                     (ksft-*) and with the kernel's rseq.c (kref-*), with
+#                     the arguments and modes of tests/vm/kselftests.list
+#                     (default: 1 for KERNEL=slice, else 0)
+#   VM_EXTRA          1: also tests/vm/slice_experiment.c and
+#                     examples/slice_lock.c (default: 1 for KERNEL=slice,
+#                     else 0)
 #   RSEQKIT_VM_CACHE  download cache (default ~/.cache/rseqkit-vm)
 # Output: build/vm/<arch>-<kernel>/{console.log,initrd.gz,result}
 set -eu
@@ -47,7 +59,8 @@ case $kernel in
 6.12|trixie)   suite=trixie kernel=6.12 ;;
 7|7.x|sid)     suite=sid kernel=7.x ;;
 host)          suite=host ;;
-*) echo "check-vm: unknown KERNEL '$kernel' (6.1, 6.12, 7.x or host)" >&2; exit 2 ;;
+slice)         suite=slice ;;
+*) echo "check-vm: unknown KERNEL '$kernel' (6.1, 6.12, 7.x, host or slice)" >&2; exit 2 ;;
 esac
 
 cell=$arch-$kernel
@@ -130,7 +143,15 @@ if [ -n "$need_pkgs" ]; then
 fi
 
 # --- the kernel ---------------------------------------------------------------
-if [ "$suite" = host ]; then
+if [ "$suite" = slice ]; then
+	frag=$here/slice-$arch.config
+	[ -f "$frag" ] || result SKIP "no time-slice kernel for $arch here (tests/vm/check-vm-slice.sh says why)"
+	st=0
+	image=$("$here/build-kernel.sh" sid "$frag") || st=$?
+	[ $st = 77 ] && result SKIP "cannot build the kernel here: build-kernel.sh needs flex, bison, bc and libelf-dev"
+	[ $st = 0 ] || result FAIL "building the kernel failed"
+	kpkg="$(cat "$(dirname "$image")/package") + $(basename "$frag") ($(cat "$(dirname "$image")/version"), built in $(cat "$(dirname "$image")/build-seconds")s)"
+elif [ "$suite" = host ]; then
 	if [ "$arch" != "$(uname -m)" ]; then
 		result SKIP "KERNEL=host needs ARCH=$(uname -m)"
 	fi
@@ -195,6 +216,32 @@ ntests=0
 	cp "$t" "$stage/tests/"
 	ntests=$((ntests + 1))
 done
+# The kernel's own selftests (ksft-*: against rseqkit; kref-*: the kernel's
+# rseq.c) and the time-slice experiment, with their .args and .modes.
+if [ "${VM_KSELFTESTS:-$([ "$suite" = slice ] && echo 1 || echo 0)}" = 1 ]; then
+	n=$(VM_CC="$VM_CC" sh "$here/kselftests-vm.sh" "$arch" "$root/$bld" "$stage/tests" \
+		2> "$out/kselftests-build.log") || {
+		tail -n 20 "$out/kselftests-build.log" >&2
+		build_failed="${build_failed:+$build_failed; }building the kernel's selftests failed (build/vm/$cell/kselftests-build.log)"
+		n=0
+	}
+	ntests=$((ntests + n))
+fi
+if [ "${VM_EXTRA:-$([ "$suite" = slice ] && echo 1 || echo 0)}" = 1 ]; then
+	if $VM_CC -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -pthread -I"$root/include" \
+		-o "$stage/tests/slice_experiment" "$here/slice_experiment.c" "$root/$bld/librseqkit.a" \
+		> "$out/experiment-build.log" 2>&1 &&
+	   $VM_CC -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -static -pthread -I"$root/include" \
+		-o "$stage/tests/example-slice_lock" "$root/examples/slice_lock.c" "$root/$bld/librseqkit.a" \
+		>> "$out/experiment-build.log" 2>&1; then
+		echo "${VM_EXPERIMENT_ARGS:-2 5}" > "$stage/tests/slice_experiment.args"
+		echo "4 20000" > "$stage/tests/example-slice_lock.args"
+		ntests=$((ntests + 2))
+	else
+		cat "$out/experiment-build.log" >&2
+		build_failed="${build_failed:+$build_failed; }building slice_experiment or examples/slice_lock failed"
+	fi
+fi
 # Other areas' additions (tests/<area>/vm-hook.sh adds files under $STAGE;
 # tests/tools/vm-hook.sh: rseq-check and the test that runs it).
 [ "${VM_TESTS:-1}" = 1 ] && for h in "$root"/tests/*/vm-hook.sh; do
@@ -217,10 +264,15 @@ fi
 # --- the boot -----------------------------------------------------------------
 command -v "$qemu" >/dev/null 2>&1 || result FAIL "$qemu not found"
 cmdline="console=$console quiet panic=-1 rseqkit.timeout=${VM_TEST_TIMEOUT:-300}"
+# (the slice kernel has no seccomp filters, which need CONFIG_NET: no "none")
+[ "$suite" = slice ] && [ -z "${VM_MODES:-}" ] && VM_MODES=glibc,own-legacy,own-full
 [ -n "${VM_MODES:-}" ] && cmdline="$cmdline rseqkit.modes=$VM_MODES"
 [ -n "${VM_ONLY:-}" ] && cmdline="$cmdline rseqkit.only=$VM_ONLY"
 [ -n "${VM_SCALE:-}" ] && cmdline="$cmdline rseqkit.scale=$VM_SCALE"
-[ "$kernel" = 7.x ] && [ "${VM_RSEQ_DEBUG:-1}" = 1 ] && cmdline="$cmdline rseq_debug=1"
+case $kernel in 7.x|slice) [ "${VM_RSEQ_DEBUG:-1}" = 1 ] && cmdline="$cmdline rseq_debug=1" ;; esac
+# slice: the TSC as clocksource, so that clock_gettime() stays in the vDSO
+# (a system call while an extension is granted ends the grant)
+[ "$suite" = slice ] && cmdline="$cmdline clocksource=tsc tsc=reliable"
 [ -n "${KCMDLINE:-}" ] && cmdline="$cmdline $KCMDLINE"
 smp=${VM_SMP:-$defsmp}
 timeout_s=${VM_TIMEOUT:-900}

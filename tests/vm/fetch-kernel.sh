@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/fetch-kernel.sh DEBARCH SUITE FLAVOUR
 #
 # Prints the path of a cached Debian kernel image for that architecture,
@@ -29,29 +30,19 @@ newest_cached() {
 	done | sort -V | tail -n 1
 }
 
+. "$here/lib.sh"
+use_image() { echo "$1/image"; }
+
 # The kernel chosen at the last refresh, while that is younger than
 # RSEQKIT_VM_REFRESH_HOURS: no package list needed at all.
 current=$kdir/$debarch-$suite-$flavour.current
-if [ -s "$current" ] && [ -s "$(cat "$current")/image" ] &&
-   [ -n "$(find "$current" -mmin -$((refresh * 60)) 2>/dev/null)" ]; then
-	echo "$(cat "$current")/image"
+if [ -s "$current" ] && [ -s "$(cat "$current")/image" ] && recent "$current"; then
+	use_image "$(cat "$current")"
 	exit 0
 fi
 
 # The lists are deleted after use (20 MB each) unless RSEQKIT_VM_KEEP_LISTS=1
-if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -$((refresh * 60)) 2>/dev/null)" ]; then
-	log "refreshing package lists for $debarch/$suite"
-	if ! $apt update >"$cache/apt-update-$debarch-$suite.log" 2>&1; then
-		d=$(newest_cached)
-		if [ -n "$d" ]; then
-			log "apt update failed (see $cache/apt-update-$debarch-$suite.log); using cached $d"
-			echo "$d/image"
-			exit 0
-		fi
-		cat "$cache/apt-update-$debarch-$suite.log" >&2
-		exit 1
-	fi
-fi
+refresh_lists "$apt" "$lists" "$cache/apt-update-$debarch-$suite.log" newest_cached use_image
 
 drop_lists() {
 	[ "${RSEQKIT_VM_KEEP_LISTS:-0}" = 1 ] || rm -rf "$lists"

@@ -25,6 +25,18 @@
  * Other options: rseqkit.timeout=<seconds per run> (default 300),
  * rseqkit.scale=<RSEQKIT_TEST_SCALE>, rseqkit.only=<test,test,...>,
  * rseqkit.nopoweroff (stay up; for debugging).
+ *
+ * Per program (files next to it, not executable):
+ *   /tests/NAME.args   its arguments, one line, separated by blanks
+ *                      (at most 30)
+ *   /tests/NAME.modes  the modes it runs in (comma separated; the others
+ *                      are left out, not reported)
+ *   /tests/NAME.rseq_debug  0 or 1: the kernel's rseq debug mode for its
+ *                      runs (debugfs rseq/debug, Linux 6.19+), set back
+ *                      afterwards; SKIP when it cannot be set
+ * The kernel's own selftest programs (named ksft-* when built against
+ * rseqkit, kref-* when built with the kernel's rseq.c) exit 4 (KSFT_SKIP)
+ * to skip: SKIP for them, as 77 is for rseqkit's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -51,6 +63,7 @@
 
 #define TESTDIR "/tests"
 #define MAXTESTS 512
+#define MAXARGS 30
 
 static char opt_modes[256] = "glibc,own-legacy,own-full,none";
 static char opt_scale[32];
@@ -212,10 +225,69 @@ static void out_feed(struct outbuf *o, const char *tag, const char *p, size_t n)
 	}
 }
 
+/*
+ * The first line of /tests/NAME.EXT into buf ("" when there is none);
+ * 1 when the file exists.
+ */
+static int read_side_file(const char *name, const char *ext, char *buf, size_t len)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), TESTDIR "/%s.%s", name, ext);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 1;
+}
+
+#define RSEQ_DEBUG_FILE "/sys/kernel/debug/rseq/debug"
+
+/* The kernel's rseq debug switch: its value before, or -1 (and why). */
+static int set_rseq_debug(const char *value, char *why, size_t whylen)
+{
+	char old[8] = "";
+	ssize_t n = -1;
+	int fd;
+
+	mkdir("/sys/kernel/debug", 0755);
+	(void)mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	fd = open(RSEQ_DEBUG_FILE, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, old, sizeof(old) - 1);
+		close(fd);
+	}
+	/* (a seq_file: a fresh open for the write, not pwrite) */
+	fd = n > 0 ? open(RSEQ_DEBUG_FILE, O_WRONLY) : -1;
+	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value)) {
+		snprintf(why, whylen, "cannot set the kernel's rseq debug mode (" RSEQ_DEBUG_FILE
+			 ") to %s: %s", value, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return old[0] == '1';
+}
+
+/* A kernel selftest program: its exit status 4 is KSFT_SKIP. */
+static int is_kselftest(const char *name)
+{
+	return !strncmp(name, "ksft-", 5) || !strncmp(name, "kref-", 5);
+}
+
 /* Runs one test in one mode; returns 0 pass, 1 fail, 2 skip. */
 static int run_one(const char *name, const char *mode, double *secs, char *why, size_t whylen)
 {
-	char path[512], tag[300], scale[64], *envp[16], *argv[2];
+	char path[512], tag[300], scale[64], *envp[16], *argv[MAXARGS + 2];
+	char args[1024], *asave;
+	int argc = 1;
 	int pipefd[2], envc = 0, status = 0, done = 0, eof = 0, timed_out = 0;
 	struct outbuf ob = { .len = 0 };
 	double t0 = now(), deadline = t0 + opt_timeout, grace = 0;
@@ -249,7 +321,11 @@ static int run_one(const char *name, const char *mode, double *secs, char *why, 
 	}
 	envp[envc] = NULL;
 	argv[0] = path;	/* a full path, as a shell would give: tests re-exec argv[0] */
-	argv[1] = NULL;
+	if (read_side_file(name, "args", args, sizeof(args)))
+		for (char *a = strtok_r(args, " \t", &asave); a && argc <= MAXARGS;
+		     a = strtok_r(NULL, " \t", &asave))
+			argv[argc++] = a;
+	argv[argc] = NULL;
 
 	if (pipe2(pipefd, O_CLOEXEC)) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
@@ -351,7 +427,8 @@ static int run_one(const char *name, const char *mode, double *secs, char *why, 
 	if (WIFEXITED(status)) {
 		if (WEXITSTATUS(status) == 0)
 			return 0;
-		if (WEXITSTATUS(status) == 77)
+		if (WEXITSTATUS(status) == 77 ||
+		    (WEXITSTATUS(status) == 4 && is_kselftest(name)))
 			return 2;
 		snprintf(why, whylen, "exit status %d", WEXITSTATUS(status));
 		return 1;
@@ -414,7 +491,8 @@ int main(void)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), TESTDIR "/%s", de->d_name);
-		if (stat(path, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		if (stat(path, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
+		    strchr(de->d_name, '.'))
 			continue;
 		if (opt_only[0] && !in_list(opt_only, de->d_name))
 			continue;
@@ -425,12 +503,26 @@ int main(void)
 
 	t0 = now();
 	for (int i = 0; i < ntests; i++) {
+		char only_modes[256];
+		int restricted = read_side_file(names[i], "modes", only_modes, sizeof(only_modes));
+
 		snprintf(modes, sizeof(modes), "%s", opt_modes);
 		for (mode = strtok_r(modes, ",", &save); mode; mode = strtok_r(NULL, ",", &save)) {
-			char why[256] = "";
-			double secs = 0;
-			int r = run_one(names[i], mode, &secs, why, sizeof(why));
 			static const char *const verdict[] = { "PASS", "FAIL", "SKIP" };
+			char why[256] = "", dbg[256];
+			double secs = 0;
+			int r, old_dbg = -1;
+
+			if (restricted && !in_list(only_modes, mode))
+				continue;
+			if (read_side_file(names[i], "rseq_debug", dbg, sizeof(dbg)) &&
+			    (old_dbg = set_rseq_debug(dbg, why, sizeof(why))) < 0) {
+				r = 2;
+			} else {
+				r = run_one(names[i], mode, &secs, why, sizeof(why));
+				if (old_dbg >= 0)
+					(void)set_rseq_debug(old_dbg ? "1" : "0", dbg, sizeof(dbg));
+			}
 
 			if (r == 0)
 				pass++;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/matrix.sh CELL...
 #
 # Runs check-vm.sh for each CELL ("arch:kernel", e.g. aarch64:7.x), one at

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/vm/toolchain.sh ARCH
 #
 # Finds (or provides) a C compiler that links static programs for ARCH and
