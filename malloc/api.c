@@ -166,14 +166,25 @@ static unsigned int aligned_class(size_t size, size_t align)
 
 MLC_INLINE void *small_alloc(unsigned int cls, size_t size)
 {
-	void *p = mlc_cache_pop(&mlc_classes[cls]);
+	char *slab = mlc_fast_slab();
+	void *p;
 
-	if (mlc_likely(p != NULL))
+	if (mlc_unlikely(slab == NULL))
+		return mlc_small_alloc_slow(cls, size);
+	if (mlc_likely(mlc_cache_pop(slab, cls, &p)))
 		return p;
-	p = mlc_small_alloc_slow(cls, size);
-	if (!p)
-		errno = ENOMEM;
-	return p;
+	return mlc_small_alloc_retry(cls);
+}
+
+/* A small object of class cls to this CPU's cache, or the slow path. */
+MLC_INLINE void small_free(unsigned int cls, void *p)
+{
+	char *slab = mlc_fast_slab();
+
+	if (mlc_unlikely(slab == NULL))
+		mlc_small_free_slow(cls, p);
+	else if (mlc_unlikely(!mlc_cache_push(slab, cls, p)))
+		mlc_small_free_retry(p);	/* frees the registers of cls */
 }
 
 void *mlc_alloc(size_t size, size_t align, bool zero)
@@ -250,8 +261,7 @@ void mlc_free(void *p)
 		unsigned int v = mlc_chunk_of(p)->cls[mlc_page_index(p)];
 
 		if (mlc_likely(v - 1 < MLC_NCLASS)) {
-			if (!mlc_cache_push(&mlc_classes[v - 1], p))
-				mlc_small_free_slow(v - 1, p);
+			small_free(v - 1, p);
 			return;
 		}
 		if (v == MLC_PG_LARGE && !(a & (MLC_PAGE - 1)))
@@ -267,9 +277,15 @@ void mlc_free(void *p)
 
 MLC_EXPORT void *malloc(size_t size)
 {
-	if (mlc_likely(size <= MLC_SMALL_MAX))
-		return small_alloc(mlc_size_class(size), size);
-	return mlc_alloc(size, 0, false);
+	unsigned int cls;
+
+	if (mlc_likely(size <= 1024))
+		cls = mlc_class_small[(size + 15) >> 4];
+	else if (size <= MLC_SMALL_MAX)
+		cls = mlc_class_big[(size + 127) >> 7];
+	else
+		return mlc_alloc(size, 0, false);
+	return small_alloc(cls, size);
 }
 
 MLC_EXPORT void free(void *p)
@@ -280,9 +296,10 @@ MLC_EXPORT void free(void *p)
 	if (mlc_likely(mlc_chunk_test(a))) {
 		unsigned int v = mlc_chunk_of(p)->cls[mlc_page_index(p)];
 
-		if (mlc_likely(v - 1 < MLC_NCLASS) &&
-		    mlc_likely(mlc_cache_push(&mlc_classes[v - 1], p)))
+		if (mlc_likely(v - 1 < MLC_NCLASS)) {
+			small_free(v - 1, p);
 			return;
+		}
 	}
 	mlc_free(p);
 }

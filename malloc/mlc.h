@@ -6,9 +6,10 @@
  * piece is correct, is in docs/malloc.md.
  *
  * Tiers, fastest first:
- *   per-CPU caches  one bounded stack of free objects per (CPU, class): a
- *                   rseq_percpu_buffer of rseqkit, popped and pushed by
- *                   one critical section (cpucache.c)
+ *   per-CPU caches  per CPU one region, per size class a count word and
+ *                   an array of free objects at fixed offsets: malloc and
+ *                   free are one rseq critical section each (the inline
+ *                   fast paths below; slow paths in cpucache.c)
  *   central         per class, under a lock: a depot of free objects and
  *                   the spans with free objects (central.c)
  *   page heap       4 MiB chunks of 8 KiB pages: spans for the classes,
@@ -22,9 +23,22 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <pthread.h>
+
+/*
+ * The inline rseq code reads this hidden copy of rseq_offset instead of
+ * librseqkit.so's variable (one GOT load less on every malloc and free,
+ * rseqkit/rseq.h's RSEQKIT_OFFSET_VAR).  Set by mlc_cache_init() after
+ * rseqkit's initialization, before the fast paths are enabled; nothing
+ * here runs rseq code before that.
+ */
+#ifdef RSEQKIT_RSEQ_H
+# error "malloc/mlc.h must be included before any rseqkit header"
+#endif
+#define RSEQKIT_OFFSET_VAR	mlc_rseq_offset
+extern ptrdiff_t mlc_rseq_offset __attribute__((visibility("hidden")));
+
 #include <rseqkit/rseq.h>
-#include <rseqkit/pool.h>
-#include <rseqkit/percpu/buffer.h>
+#include <rseqkit/percpu/common.h>
 
 #define MLC_HIDDEN	__attribute__((visibility("hidden")))
 #define MLC_EXPORT	__attribute__((visibility("default")))
@@ -47,6 +61,21 @@
 #define MLC_LARGE_MAX	((size_t)1 << 20)	/* above: huge (own mapping) */
 #define MLC_MAX_BATCH	64u		/* objects moved per refill/drain */
 #define MLC_MAX_CAP	256u		/* objects per CPU cache */
+
+/*
+ * The per-CPU caches' layout: one region of 128 KiB (virtual; only the
+ * pages used become resident) per possible CPU, region c at
+ * slab + (c << MLC_REGION_SHIFT).  In a region, the count word of class
+ * k at offset 8 k (all 44 in the first 6 cache lines), and its array of
+ * free objects (MLC_MAX_CAP pointers, 2 KiB on 64-bit) at
+ * MLC_ITEMS_OFF + (k << 11).  Both
+ * are computed from the CPU and the class: no descriptor to load.
+ */
+#define MLC_REGION_SHIFT	17
+#define MLC_ITEMS_OFF		512u
+#define MLC_SLOT_SHIFT		11
+_Static_assert(((size_t)MLC_MAX_CAP * sizeof(void *)) <= ((size_t)1 << MLC_SLOT_SHIFT),
+	       "a class's array (MLC_MAX_CAP pointers) overlaps the next");
 #define MLC_MAX_REQUEST	((size_t)PTRDIFF_MAX)	/* as glibc: larger is ENOMEM */
 
 /* What a page of a chunk is (struct mlc_chunk.cls[]). */
@@ -90,20 +119,30 @@ struct mlc_chunk {
 _Static_assert(sizeof(struct mlc_chunk) <= MLC_HDR_PAGES * MLC_PAGE,
 	       "chunk header larger than its pages");
 
-/* A size class and its per-CPU caches. */
+/* A size class. */
 struct mlc_class {
-	char *fast_base;		/* CPU 0's cache for the fast paths
-					   (NULL before init, in debug mode,
-					   without rseq: slow path) */
-	size_t stride;			/* from one CPU's cache to the next */
-	struct rseq_percpu_buffer *buf;	/* the caches (NULL before init) */
 	uint32_t size;			/* object bytes */
 	uint32_t batch;			/* objects per refill / drain */
 	uint32_t cap;			/* objects per CPU cache */
 	uint32_t npages;		/* pages per span */
 	uint32_t nobj;			/* objects per span */
-	uint32_t pad;
+	uint32_t pad[3];
+};
+
+_Static_assert(MLC_ITEMS_OFF >= MLC_NCLASS * sizeof(intptr_t), "count words overlap");
+_Static_assert(MLC_ITEMS_OFF + ((size_t)MLC_NCLASS << MLC_SLOT_SHIFT) <=
+	       ((size_t)1 << MLC_REGION_SHIFT), "a CPU's region is too small");
+
+/*
+ * What the fast paths read, in two cache lines: the regions (NULL: no
+ * fast path: before initialization, in debug mode, without rseq) and each
+ * class's capacity.
+ */
+struct mlc_fast {
+	char *slab;
+	uint16_t cap[MLC_NCLASS];
 } __attribute__((aligned(64)));
+MLC_HIDDEN extern struct mlc_fast mlc_fast;
 
 MLC_HIDDEN extern struct mlc_class mlc_classes[MLC_NCLASS];
 MLC_HIDDEN extern uint8_t mlc_class_small[];	/* (size + 15) >> 4, size <= 1024 */
@@ -120,10 +159,9 @@ struct mlc_state {
 	int stats;		/* RSEQKIT_MALLOC_STATS */
 	int rseq_mode;		/* per-CPU caches by rseq critical sections */
 	int caches;		/* per-CPU caches exist (else central only) */
-	int nr_cpus;		/* cache instances: 0 .. nr_cpus - 1 */
+	int nr_cpus;		/* CPU regions: 0 .. nr_cpus - 1 */
 	size_t sys_page;	/* the system's page size */
 	size_t dirty_max;	/* purge free pages beyond this many bytes */
-	struct rseq_mempool *pool;	/* of the per-CPU caches */
 };
 MLC_HIDDEN extern struct mlc_state mlc;
 
@@ -187,84 +225,104 @@ MLC_INLINE struct mlc_span *mlc_span_of(const void *p)
 
 /* ---- per-CPU caches: the fast paths ---- */
 
-/*
- * The current CPU's cache of class c for the fast paths (*cpu: the
- * index the critical section validates), or NULL: no fast path in this
- * process (yet: before initialization, in debug mode, without rseq).
- * c->fast_base is the buffer's fast base when the caches were made
- * (NULL if a thread was without rseq then: the slow paths serve), kept
- * here so that the path loads no pointer to reach it.  The path does
- * not check rseq_percpu_thread_without_rseq() (one TLS load: +8% on the
- * 'short' benchmark): such a thread may complete this one section, and
- * when the kernel aborts it the slow paths, which check, serve it.
- */
-MLC_INLINE struct rseq_percpu_buffer_slot *mlc_cache_slot(struct mlc_class *c,
-							  uint32_t *cpu)
+/* CPU cpu's region; its count word and its array of free objects of class cls. */
+MLC_INLINE char *mlc_region(char *slab, uint32_t cpu)
 {
-	char *base = __atomic_load_n(&c->fast_base, __ATOMIC_RELAXED);
+	return slab + ((size_t)cpu << MLC_REGION_SHIFT);
+}
 
-	if (mlc_unlikely(base == NULL))
-		return NULL;
-	*cpu = rseq_cpu_start();
-	return (struct rseq_percpu_buffer_slot *)(base + (size_t)*cpu * c->stride);
+MLC_INLINE intptr_t *mlc_slot_count(char *region, unsigned int cls)
+{
+	return (intptr_t *)(void *)region + cls;
+}
+
+MLC_INLINE void **mlc_slot_items(char *region, unsigned int cls)
+{
+	return (void **)(void *)(region + MLC_ITEMS_OFF + ((size_t)cls << MLC_SLOT_SHIFT));
+}
+
+/* The regions for the fast paths, or NULL: take the slow path. */
+MLC_INLINE char *mlc_fast_slab(void)
+{
+	return __atomic_load_n(&mlc_fast.slab, __ATOMIC_ACQUIRE);
 }
 
 /*
- * Pop one object from the current CPU's cache of class c, or NULL: take
- * the slow path (cache empty, claimed by a remote drain, aborted, no fast
- * path).  The count is read without acquire ordering: in rseq mode only
- * critical sections of this CPU write the items (a remote drain only
- * lowers the count; no claimer pushes: threads without rseq use the
- * central tier).  The section checks that the count and the top item are
- * still what was read (a thread preempted between the reads and the
- * section cannot take an object that was meanwhile taken and replaced).
+ * Pop one object from the current CPU's cache of class cls into *out
+ * (slab: not NULL): true, or false: take the slow path (cache empty,
+ * claimed by a remote drain (a negative count), aborted).  One critical
+ * section that checks that the count and the top object are still what
+ * was read: a thread preempted between the reads and the section cannot
+ * take an object that was meanwhile taken and replaced.  The reads need
+ * no acquire ordering: only critical sections of this CPU write the
+ * arrays in rseq mode (a remote drain only claims and clears the count,
+ * with a fence on this CPU between the two).
+ *
+ * The index is rseq_cpu_start(), which the section validates against
+ * cpu_id: a thread without a registration (cpu_id negative) fails there
+ * and the slow path serves it.  The path does not check
+ * rseq_percpu_thread_without_rseq() (a TLS load: +8% on the 'short'
+ * benchmark): such a thread may complete this one section, and when the
+ * kernel aborts it the slow paths, which check, serve it.
  */
-MLC_INLINE void *mlc_cache_pop(struct mlc_class *c)
+MLC_INLINE bool mlc_cache_pop(char *slab, unsigned int cls, void **out)
 {
 	uint32_t cpu;
-	struct rseq_percpu_buffer_slot *s = mlc_cache_slot(c, &cpu);
-	intptr_t n;
-	void *p;
+	intptr_t *cnt, n;
+	void **items, *p;
+	char *r;
 
-	if (mlc_unlikely(s == NULL))
-		return NULL;
-	n = RSEQ_READ_ONCE(s->h.word);
+	cpu = rseq_cpu_start();
+	r = mlc_region(slab, cpu);
+	cnt = mlc_slot_count(r, cls);
+	n = RSEQ_READ_ONCE(*cnt);
 	if (mlc_unlikely(n <= 0))
-		return NULL;
-	p = RSEQ_READ_ONCE(s->items[n - 1]);
+		return false;
+	items = mlc_slot_items(r, cls);
+	p = RSEQ_READ_ONCE(items[n - 1]);
 	if (mlc_unlikely(rseq_cmpeqv_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-			&s->h.word, n, (intptr_t *)&s->items[n - 1], (intptr_t)p,
+			cnt, n, (intptr_t *)(void *)&items[n - 1], (intptr_t)p,
 			n - 1, (int)cpu)))
-		return NULL;
-	return p;
+		return false;
+	*out = p;
+	return true;
 }
 
 /*
- * Push obj on the current CPU's cache of class c: true when it went, false
- * for the slow path (full, claimed (the count is RSEQ_PERCPU_STOP, which
- * the unsigned compare rejects), aborted, no fast path).
+ * Push obj on the current CPU's cache of class cls (slab: not NULL): true
+ * when it went, false for the slow path (full, claimed (a negative count,
+ * which the unsigned compare rejects), aborted).
  */
-MLC_INLINE bool mlc_cache_push(struct mlc_class *c, void *obj)
+MLC_INLINE bool mlc_cache_push(char *slab, unsigned int cls, void *obj)
 {
 	uint32_t cpu;
-	struct rseq_percpu_buffer_slot *s = mlc_cache_slot(c, &cpu);
-	intptr_t n;
+	intptr_t *cnt, n;
+	char *r;
 
-	if (mlc_unlikely(s == NULL))
-		return false;
-	n = RSEQ_READ_ONCE(s->h.word);
-	if (mlc_unlikely((uintptr_t)n >= (uintptr_t)c->cap))
+	cpu = rseq_cpu_start();
+	r = mlc_region(slab, cpu);
+	cnt = mlc_slot_count(r, cls);
+	n = RSEQ_READ_ONCE(*cnt);
+	if (mlc_unlikely((uintptr_t)n >= mlc_fast.cap[cls]))
 		return false;
 	return !rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELEASE, RSEQ_PERCPU_CPU_ID,
-			&s->h.word, n, (intptr_t *)&s->items[n], (intptr_t)obj,
-			n + 1, (int)cpu);
+			cnt, n, (intptr_t *)(void *)&mlc_slot_items(r, cls)[n],
+			(intptr_t)obj, n + 1, (int)cpu);
 }
 
 /* ---- slow paths (cpucache.c) ---- */
 /* Create the caches; 0, or -1 (the central tier alone then serves). */
 MLC_HIDDEN int mlc_cache_init(void);
+/*
+ * The slow paths of a small allocation: the object, or NULL with errno
+ * ENOMEM.  _slow: any state; _retry: after the fast path failed (rseq
+ * mode, caches ready).
+ */
 MLC_HIDDEN void *mlc_small_alloc_slow(unsigned int cls, size_t size);
+MLC_HIDDEN void *mlc_small_alloc_retry(unsigned int cls);
 MLC_HIDDEN void mlc_small_free_slow(unsigned int cls, void *p);
+/* After the fast path failed (rseq mode, caches ready); p's class again. */
+MLC_HIDDEN void mlc_small_free_retry(void *p);
 /* Give every CPU's cached objects back to the central tier; how many. */
 MLC_HIDDEN size_t mlc_cache_drain_all(void);
 /* Idle-CPU reclaim passes so far, and the objects they drained. */

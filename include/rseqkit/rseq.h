@@ -110,6 +110,21 @@ extern unsigned int rseq_flags RSEQKIT_SYM(flags);
 /* Feature size the kernel supports (auxv, or 20 before Linux 6.3). */
 extern unsigned int rseq_feature_size RSEQKIT_SYM(feature_size);
 
+/*
+ * The variable the inline code reads rseq_offset from (the critical
+ * sections, rseq_get_abi(), the field reads).  rseq_offset lives in
+ * librseqkit.so, so a shared object reaches it through its GOT: one
+ * dependent load more on every operation.  A shared object whose hot
+ * path runs critical sections may define RSEQKIT_OFFSET_VAR, before it
+ * includes any rseqkit header, as a hidden variable of its own that it
+ * sets to rseq_offset after rseqkit's initialization (which fixes it for
+ * the process's lifetime: any rseqkit call that returns does), and must
+ * run no inline operation before that (rseqkit-malloc does, malloc/mlc.h).
+ */
+#ifndef RSEQKIT_OFFSET_VAR
+#define RSEQKIT_OFFSET_VAR	rseq_offset
+#endif
+
 enum rseq_mo {
 	RSEQ_MO_RELAXED = 0,
 	RSEQ_MO_CONSUME = 1,	/* unused */
@@ -154,7 +169,7 @@ enum rseq_owner {
 
 static inline struct rseq_abi *rseq_get_abi(void)
 {
-	return (struct rseq_abi *)((uintptr_t)rseq_thread_pointer() + (uintptr_t)rseq_offset);
+	return (struct rseq_abi *)((uintptr_t)rseq_thread_pointer() + (uintptr_t)RSEQKIT_OFFSET_VAR);
 }
 
 /*

@@ -176,7 +176,7 @@ __extension__ ({								\
 	uint32_t __rseq_v;							\
 	__asm__ __volatile__ ("movl " RSEQ_X86_SEG ":%c1(%2), %0"		\
 		: "=r" (__rseq_v)						\
-		: "i" (offsetof(struct rseq_abi, field)), "r" (rseq_offset));	\
+		: "i" (offsetof(struct rseq_abi, field)), "r" (RSEQKIT_OFFSET_VAR));	\
 	__rseq_v;								\
 })
 

@@ -26,7 +26,7 @@
 /* Operands every section uses (see RSEQ_ASM_CMP_CPU_ID, RSEQ_X86_FIELD). */
 #define RSEQ_X86_COMMON_INPUTS(cpu)					\
 	[cpu_id]	"g" (cpu),					\
-	[rseq_offset]	"r" (rseq_offset)
+	[rseq_offset]	"r" (RSEQKIT_OFFSET_VAR)
 
 #if defined(RSEQ_TEMPLATE_MO_RELAXED)
 
