@@ -1019,10 +1019,10 @@ void bi_percpu_cases(void)
 	/* a record and a capacity each valid, their product not */
 	BI(rseq_percpu_fifo_create, c_fifo_create, EINVAL, "u=rec_size v=capacity",
 	   .u = BI_P(20), .v = BI_P(17));
-	/* (2^20 x 2^10: 1 GiB a CPU; zmalloc reads every byte of a large
+	/* (2^20 x 2^8: 256 MiB a CPU; zmalloc reads every byte of a large
 	 * item in every instance, so 2^15 of them would take minutes) */
 	BI(rseq_percpu_fifo_create, c_fifo_create, BI_OK_NOMEM, "u=rec_size v=capacity",
-	   .u = BI_P(20), .v = BI_P(10));
+	   .u = BI_P(20), .v = BI_P(8));
 	BI(rseq_percpu_fifo_create, c_fifo_create, 0, "u=rec_size v=capacity", .u = 13, .v = 3);
 	/* a batch larger than the capacity; both at their largest */
 	BI(rseq_percpu_cache_attr_set_batch, c_cache, EINVAL, "u=obj_size v=capacity i=batch",

@@ -219,18 +219,38 @@ static const char *c_create(const struct bi_case *c)
 	return "no such case";
 }
 
+/*
+ * A channel of n sub-buffers of sb bytes, pinned to the home CPU, with
+ * the mode, clock, wake-up and sharing given (the setters' own cases are
+ * above: these values are valid); NULL with errno.
+ */
+static struct rseq_ringbuf *channel(size_t sb, size_t n, int mode, int clock, int wakeup,
+				    bool shared)
+{
+	struct rseq_ringbuf_attr *a;
+	struct rseq_ringbuf *rb;
+
+	if (pin_home())
+		return NULL;
+	a = rseq_ringbuf_attr_create();
+	if (!a || rseq_ringbuf_attr_set_subbuf(a, sb, n) ||
+	    rseq_ringbuf_attr_set_mode(a, (enum rseq_ringbuf_mode)mode) ||
+	    rseq_ringbuf_attr_set_clock(a, (enum rseq_ringbuf_clock)clock) ||
+	    rseq_ringbuf_attr_set_wakeup(a, (enum rseq_ringbuf_wakeup)wakeup) ||
+	    rseq_ringbuf_attr_set_shared(a, shared)) {
+		rseq_ringbuf_attr_destroy(a);
+		return NULL;
+	}
+	rb = rseq_ringbuf_create(a);
+	rseq_ringbuf_attr_destroy(a);
+	return rb;
+}
+
 /* ---- open: file descriptors that are not a channel ---- */
 
 static struct rseq_ringbuf *shared_channel(void)
 {
-	struct rseq_ringbuf_attr *a = rseq_ringbuf_attr_create();
-	struct rseq_ringbuf *rb;
-
-	rseq_ringbuf_attr_set_shared(a, true);
-	rseq_ringbuf_attr_set_subbuf(a, 4096, 4);
-	rb = rseq_ringbuf_create(a);
-	rseq_ringbuf_attr_destroy(a);
-	return rb;
+	return channel(4096, 4, 0, 0, 0, true);
 }
 
 /* A memfd holding len bytes of src (or zeros), then byte 'at' xor x. */
@@ -330,15 +350,7 @@ static const char *c_open(const struct bi_case *c)
 
 static const char *make_rb(struct rseq_ringbuf **rb, int wakeup)
 {
-	struct rseq_ringbuf_attr *a = rseq_ringbuf_attr_create();
-	const char *why;
-
-	if ((why = pin_home()))
-		return why;
-	rseq_ringbuf_attr_set_subbuf(a, 4096, 4);
-	rseq_ringbuf_attr_set_wakeup(a, (enum rseq_ringbuf_wakeup)wakeup);
-	*rb = rseq_ringbuf_create(a);
-	rseq_ringbuf_attr_destroy(a);
+	*rb = channel(4096, 4, 0, 0, wakeup, false);
 	return *rb ? NULL : bi_fail_errno("create");
 }
 
@@ -466,19 +478,12 @@ static const char *c_null(const struct bi_case *c)
  */
 static const char *c_reserve(const struct bi_case *c)
 {
-	struct rseq_ringbuf_attr *a = rseq_ringbuf_attr_create();
+	struct rseq_ringbuf *rb = channel(4096, 4, c->j ? RSEQ_RINGBUF_OVERWRITE : 0, 0, 0, false);
 	struct rseq_ringbuf_record rec;
 	struct rseq_ringbuf_rsv rv;
-	struct rseq_ringbuf *rb;
-	const char *why;
+	const char *why = NULL;
 	unsigned char *d;
 
-	if ((why = pin_home()))
-		return why;
-	rseq_ringbuf_attr_set_subbuf(a, 4096, 4);
-	rseq_ringbuf_attr_set_mode(a, c->j ? RSEQ_RINGBUF_OVERWRITE : RSEQ_RINGBUF_DISCARD);
-	rb = rseq_ringbuf_create(a);
-	rseq_ringbuf_attr_destroy(a);
 	if (!rb)
 		return bi_fail_errno("create");
 	d = (unsigned char *)rseq_ringbuf_reserve_slow(rb, &rv, (size_t)c->u, (unsigned int)c->v);
@@ -512,20 +517,13 @@ static const char *c_reserve(const struct bi_case *c)
  */
 static const char *c_full(const struct bi_case *c)
 {
-	struct rseq_ringbuf_attr *a = rseq_ringbuf_attr_create();
+	struct rseq_ringbuf *rb = channel(4096, 2, c->j ? RSEQ_RINGBUF_OVERWRITE : 0, 0, 0, false);
 	struct rseq_ringbuf_stats st;
 	struct rseq_ringbuf_record rec;
-	struct rseq_ringbuf *rb;
 	unsigned long ok = 0, failed = 0, got = 0;
 	unsigned char buf[200];
-	const char *why;
+	const char *why = NULL;
 
-	if ((why = pin_home()))
-		return why;
-	rseq_ringbuf_attr_set_subbuf(a, 4096, 2);
-	rseq_ringbuf_attr_set_mode(a, c->j ? RSEQ_RINGBUF_OVERWRITE : RSEQ_RINGBUF_DISCARD);
-	rb = rseq_ringbuf_create(a);
-	rseq_ringbuf_attr_destroy(a);
 	if (!rb)
 		return bi_fail_errno("create");
 	memset(buf, 0x5a, sizeof(buf));
@@ -560,19 +558,12 @@ static const char *c_full(const struct bi_case *c)
 /* The largest payload (and one byte more) through the inline write. */
 static const char *c_max_payload(const struct bi_case *c)
 {
-	struct rseq_ringbuf_attr *a = rseq_ringbuf_attr_create();
+	struct rseq_ringbuf *rb = channel((size_t)c->u, 2, 0, (int)c->j, 0, false);
 	struct rseq_ringbuf_record rec;
-	struct rseq_ringbuf *rb;
 	unsigned char *buf;
 	const char *why = NULL;
 	size_t m;
 
-	if ((why = pin_home()))
-		return why;
-	rseq_ringbuf_attr_set_subbuf(a, (size_t)c->u, 2);
-	rseq_ringbuf_attr_set_clock(a, (enum rseq_ringbuf_clock)(int)c->j);
-	rb = rseq_ringbuf_create(a);
-	rseq_ringbuf_attr_destroy(a);
 	if (!rb)
 		return bi_fail_errno("create");
 	m = rseq_ringbuf_max_payload(rb);
@@ -775,19 +766,12 @@ out:
  * COUNTER: a counter read now converts to within a minute of now. */
 static const char *c_ts(const struct bi_case *c)
 {
-	struct rseq_ringbuf_attr *a;
 	struct rseq_ringbuf *rb = NULL;
 	struct timespec now;
 	uint64_t ns, t;
 
-	if (c->j >= 0) {
-		a = rseq_ringbuf_attr_create();
-		rseq_ringbuf_attr_set_clock(a, (enum rseq_ringbuf_clock)(int)c->j);
-		rb = rseq_ringbuf_create(a);
-		rseq_ringbuf_attr_destroy(a);
-		if (!rb)
-			return bi_fail_errno("create");
-	}
+	if (c->j >= 0 && !(rb = channel(4096, 4, 0, (int)c->j, 0, false)))
+		return bi_fail_errno("create");
 	if (c->j != RSEQ_RINGBUF_CLOCK_COUNTER) {
 		t = rseq_ringbuf_ts_to_ns(rb, c->u);
 		rseq_ringbuf_destroy(rb);
