@@ -288,8 +288,9 @@ static int cache_params(size_t obj_size, const struct rseq_percpu_cache_attr *at
 		*a = *attr;
 	if (!a->capacity)
 		a->capacity = CACHE_DEFAULT_CAPACITY;
-	if (!a->batch)
-		a->batch = a->capacity / 2 ? a->capacity / 2 : 1;
+	if (!a->batch)		/* half the capacity, at most the largest batch */
+		a->batch = a->capacity / 2 ? (a->capacity / 2 < CACHE_MAX_BATCH ?
+					      a->capacity / 2 : CACHE_MAX_BATCH) : 1;
 	if (!obj_size || obj_size > CACHE_MAX_OBJ)
 		return rseqkit_fail(EINVAL, "the object size must be from 1 byte to 2^40 (2^20 on 32-bit targets)");
 	if (a->batch > a->capacity || a->batch > CACHE_MAX_BATCH)

@@ -61,6 +61,10 @@ RSEQKIT_EXPORT intptr_t rseq_percpu_counter_sum(const struct rseq_percpu_counter
 {
 	uintptr_t sum = 0;
 
+	if (!c) {	/* 0, with errno EINVAL */
+		rseqkit_fail(EINVAL, "rseq_percpu_counter_sum: no counter");
+		return 0;
+	}
 	for (int cpu = 0; cpu < c->b.nr; cpu++)
 		sum += (uintptr_t)slot_value(cslot(c, cpu));
 	return (intptr_t)sum;
@@ -99,6 +103,10 @@ RSEQKIT_EXPORT intptr_t rseq_percpu_counter_reset(struct rseq_percpu_counter *c)
 {
 	uintptr_t r = 0;
 
+	if (!c) {	/* 0, with errno EINVAL */
+		rseqkit_fail(EINVAL, "rseq_percpu_counter_reset: no counter");
+		return 0;
+	}
 	for (int cpu = 0; cpu < c->b.nr; cpu++)
 		r += (uintptr_t)counter_take(cslot(c, cpu));
 	return (intptr_t)r;

@@ -193,6 +193,8 @@ static const struct rseqkit_slow_op pop_all_op = { pop_all_section, want_nonempt
 
 RSEQKIT_EXPORT struct rseq_percpu_node *rseq_percpu_stack_pop_all(struct rseq_percpu_stack *st)
 {
+	if (!st)
+		return (struct rseq_percpu_node *)rseqkit_fail_null(EINVAL, "no stack");
 	return (struct rseq_percpu_node *)rseqkit_percpu_slow(&st->b, &pop_all_op, NULL, 0);
 }
 

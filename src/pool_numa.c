@@ -55,6 +55,9 @@ RSEQKIT_EXPORT int rseq_mempool_range_init_numa(void *addr, size_t len, int cpu,
 	    !numa_flags)
 		return rseqkit_fail(EINVAL, "rseq_mempool_range_init_numa: addr and len must be "
 				    "page aligned, cpu >= 0 and numa_flags non-zero");
+	if (len > UINTPTR_MAX - (uintptr_t)addr)
+		return rseqkit_fail(EINVAL, "rseq_mempool_range_init_numa: addr + len wraps around "
+				    "the address space");
 #ifndef SYS_move_pages
 	(void)pages; (void)nodes; (void)status; (void)node; (void)nr;
 	return rseqkit_fail(ENOSYS, "rseq_mempool_range_init_numa: no move_pages(2) here");
@@ -73,6 +76,11 @@ RSEQKIT_EXPORT int rseq_mempool_range_init_numa(void *addr, size_t len, int cpu,
 		}
 		if (syscall(SYS_move_pages, 0, (unsigned long)k, pages, nodes, status, numa_flags) < 0)
 			return rseqkit_fail(errno, "rseq_mempool_range_init_numa: move_pages(2) failed");
+		/* A page that is not mapped ends it: the rest of the range is not ours. */
+		for (size_t i = 0; i < k; i++)
+			if (status[i] == -EFAULT)
+				return rseqkit_fail(EFAULT, "rseq_mempool_range_init_numa: part of "
+						    "[addr, addr + len) is not mapped");
 		done += k;
 	}
 	return 0;

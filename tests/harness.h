@@ -112,6 +112,19 @@ static int test_check_child(pid_t pid, const char *what, int n)
 			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
+/*
+ * The operations this run verified (one increment, lock/unlock pair,
+ * push, pop, alloc or free whose effect the test accounted for), in the
+ * line 'make check-soak' (tests/soak.sh) adds up.  Print it only when
+ * every check of those operations passed.
+ */
+__attribute__((unused))
+static void test_verified_ops(unsigned long long n)
+{
+	printf("VERIFIED-OPS %llu\n", n);
+	fflush(stdout);
+}
+
 __attribute__((noreturn, format(printf, 1, 2), unused))
 static void test_skip(const char *fmt, ...)
 {

@@ -950,5 +950,14 @@ int main(int argc, char **argv)
 	if (!valgrind && !debug)
 		test_debug(strchr(argv[0], '/') ? argv[0] : "/proc/self/exe");
 	malloc_stats();
+	if (!test_failed) {
+		/* Every worker iteration allocates, or checks and frees or
+		 * reallocates (a hand-off is freed by the other thread). */
+		unsigned long long ops = 0;
+
+		for (int i = 0; i < MAX_THREADS; i++)
+			ops += workers[i].ops;
+		test_verified_ops(ops);
+	}
 	return test_done();
 }

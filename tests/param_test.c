@@ -153,7 +153,7 @@ static void *spinlock_thread(void *arg)
 		lock_data[cpu].v++;
 		spin_unlock(cpu);
 	}
-	return NULL;
+	return (void *)(uintptr_t)cfg.reps;	/* operations done (see worker()) */
 }
 
 /* ------------------------------ list ------------------------------ */
@@ -198,14 +198,18 @@ static struct node *list_pop(void)
 
 static void *list_thread(void *arg)
 {
+	uintptr_t ops = 0;
+
 	(void)arg;
 	for (long i = 0; i < cfg.reps; i++) {
 		struct node *n = list_pop();
 
-		if (n)
+		if (n) {
 			list_push(n);
+			ops += 2;
+		}
 	}
-	return NULL;
+	return (void *)ops;
 }
 
 /* ----------------------------- buffer ----------------------------- */
@@ -256,6 +260,8 @@ static struct node *buf_pop(void)
 
 static void *buffer_thread(void *arg)
 {
+	uintptr_t ops = 0;
+
 	(void)arg;
 	for (long i = 0; i < cfg.reps; i++) {
 		struct node *n = buf_pop();
@@ -264,8 +270,9 @@ static void *buffer_thread(void *arg)
 			CHECK_MSG(0, "buffer full after a pop");
 			return NULL;
 		}
+		ops += n ? 2 : 0;
 	}
-	return NULL;
+	return (void *)ops;
 }
 
 /* -------------------------- memcpy buffer ------------------------- */
@@ -315,6 +322,8 @@ static bool mbuf_pop(struct item *it)
 
 static void *memcpy_thread(void *arg)
 {
+	uintptr_t ops = 0;
+
 	(void)arg;
 	for (long i = 0; i < cfg.reps; i++) {
 		struct item it;
@@ -329,8 +338,9 @@ static void *memcpy_thread(void *arg)
 			CHECK_MSG(0, "memcpy buffer full after a pop");
 			return NULL;
 		}
+		ops += 2;
 	}
-	return NULL;
+	return (void *)ops;
 }
 
 /* ---------------------------- increment --------------------------- */
@@ -348,7 +358,7 @@ static void *inc_thread(void *arg)
 				break;
 		}
 	}
-	return NULL;
+	return (void *)(uintptr_t)cfg.reps;
 }
 
 /* ------------------ offset-deref increment / membarrier ------------ */
@@ -375,7 +385,11 @@ static void *deref_thread(void *arg)
 		}
 #endif
 	}
+#ifdef RSEQ_ARCH_HAS_OFFSET_DEREF_ADDV
+	return (void *)(uintptr_t)cfg.reps;
+#else
 	return NULL;
+#endif
 }
 
 static long sum_slots(struct slot *s)
@@ -455,8 +469,8 @@ static void *kicker_thread(void *arg)
 
 /* ------------------------------ driver ----------------------------- */
 struct worker_arg {
-	void *(*fn)(void *);
-	unsigned long aborts;
+	void *(*fn)(void *);	/* returns the operations it did, as a pointer */
+	unsigned long aborts, ops;
 	int reg_failed;
 };
 
@@ -470,7 +484,7 @@ static void *worker(void *p)
 		wa->reg_failed = errno;
 		return NULL;
 	}
-	wa->fn(NULL);
+	wa->ops = (unsigned long)(uintptr_t)wa->fn(NULL);
 	wa->aborts = nr_abort;
 	/* Stay until the kicker stopped, so that every signal is handled. */
 	__atomic_fetch_add(&workers_done, 1, __ATOMIC_RELEASE);
@@ -709,11 +723,15 @@ static const struct test_kind *find_kind(char id)
 	return NULL;
 }
 
+/* Operations of the runs whose checks passed (VERIFIED-OPS). */
+static unsigned long long verified_ops;
+
 /*
  * The workers, the kicker and the fence manager, until every worker is
- * done; returns the aborts the workers counted.
+ * done; returns the aborts the workers counted, adds their operations
+ * to *ops.
  */
-static unsigned long run_threads(const struct test_kind *k)
+static unsigned long run_threads(const struct test_kind *k, unsigned long long *ops)
 {
 	struct worker_arg *wa = (struct worker_arg *)calloc((size_t)cfg.threads, sizeof(*wa));
 	pthread_t kicker, manager;
@@ -747,6 +765,7 @@ static unsigned long run_threads(const struct test_kind *k)
 		CHECK_MSG(!wa[t].reg_failed, "thread %d registration: %s (%s)", t,
 			  strerror(wa[t].reg_failed), rseq_error_reason());
 		aborts += wa[t].aborts;
+		*ops += wa[t].ops;
 	}
 	free(workers);
 	free(wa);
@@ -759,6 +778,7 @@ static int run_one(void)
 	const struct test_kind *k = find_kind(cfg.test);
 	struct run r = { 0, 0 };
 	unsigned long failed_before = test_failed, aborts;
+	unsigned long long ops = 0;
 	long handled;
 
 	if (!k) {
@@ -768,12 +788,14 @@ static int run_one(void)
 	sig_counts = ALLOC_SLOTS(struct slot);
 	signals_raised = signals_handled_fallback = 0;
 	k->setup(&r);
-	aborts = run_threads(k);
+	aborts = run_threads(k, &ops);
 	k->verify(&r);
 	/* Every signal the kicker sent was counted exactly once. */
 	handled = sum_slots(sig_counts) + signals_handled_fallback;
 	CHECK_MSG(handled == signals_raised,
 		  "signals: handled %ld != raised %ld", handled, signals_raised);
+	if (test_failed == failed_before)	/* each handled signal: an increment */
+		verified_ops += ops + (unsigned long long)handled;
 	if (cfg.verbose || test_failed != failed_before)
 		printf("  -T %c%s%s%s -t %d -r %ld: %s, %lu aborts, %ld signals\n",
 		       cfg.test, cfg.release ? " -M" : "", cfg.mm_cid ? " -c" : "",
@@ -955,5 +977,7 @@ int main(int argc, char **argv)
 	else
 		run_matrix(threads);
 	rseq_unregister_current_thread();
+	if (!test_failed)
+		test_verified_ops(verified_ops);
 	return test_done();
 }

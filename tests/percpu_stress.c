@@ -43,6 +43,22 @@ static struct rseq_percpu_counter *sig_counter;
 static unsigned long sig_adds;
 static pthread_t *tids;
 static unsigned long holder_errors;
+/* Pushes and pops of the phase (workers and remote thread), and the
+ * operations of the checks that passed (VERIFIED-OPS). */
+static unsigned long phase_ops;
+static unsigned long long verified_ops;
+
+static void count_ops(unsigned long n)
+{
+	__atomic_fetch_add(&phase_ops, n, __ATOMIC_RELAXED);
+}
+
+/* The check that began with 'failed_before' failures verified n operations. */
+static void verified(unsigned long failed_before, unsigned long long n)
+{
+	if (test_failed == failed_before)
+		verified_ops += n;
+}
 
 static void on_signal(int sig)
 {
@@ -215,6 +231,8 @@ static void *stack_worker(void *arg)
 	int id = (int)(long)arg;
 	struct node *mine = &nodes[id * K];
 
+	unsigned long ops = K;
+
 	worker_start(id);
 	for (int k = 0; k < K; k++)
 		rseq_percpu_stack_push(stk, &mine[k].link);
@@ -228,7 +246,9 @@ static void *stack_worker(void *arg)
 		hold(n, id);
 		unhold(n);
 		rseq_percpu_stack_push(stk, &n->link);
+		ops += 2;
 	}
+	count_ops(ops);
 	WORKER_END();
 	return NULL;
 }
@@ -240,11 +260,15 @@ static void *stack_remote(void *arg)
 	while (!__atomic_load_n(&phase_done, __ATOMIC_ACQUIRE)) {
 		struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk,
 				(int)(rnd(&seed) % (unsigned int)rseq_percpu_stack_nr_cpus(stk))), *next;
+
+		if (l)
+			count_ops(1);	/* the pop-all */
 		for (; l; l = next) {
 			next = l->next;
 			hold((struct node *)l, nt);
 			unhold((struct node *)l);
 			rseq_percpu_stack_push(stk, l);
+			count_ops(1);	/* pushed back */
 		}
 	}
 	return NULL;
@@ -254,6 +278,8 @@ static void *buffer_worker(void *arg)
 {
 	int id = (int)(long)arg;
 	struct node *mine = &nodes[id * K];
+
+	unsigned long ops = K;
 
 	worker_start(id);
 	for (int k = 0; k < K; k++)
@@ -270,7 +296,9 @@ static void *buffer_worker(void *arg)
 		unhold(n);
 		if (rseq_percpu_buffer_push(buf, n) < 0)
 			__atomic_fetch_add(&holder_errors, 1, __ATOMIC_RELAXED);
+		ops += 2;
 	}
+	count_ops(ops);
 	WORKER_END();
 	return NULL;
 }
@@ -294,6 +322,7 @@ static void *buffer_remote(void *arg)
 		}
 		if (rseq_percpu_buffer_push_many(buf, out, (size_t)k) != k)
 			__atomic_fetch_add(&holder_errors, 1, __ATOMIC_RELAXED);
+		count_ops(k ? 1 + (unsigned long)k : 0);	/* the drain, the pushes back */
 	}
 	return NULL;
 }
@@ -422,6 +451,7 @@ static void check_nodes(const char *what)
 
 static void check_counter(void)
 {
+	unsigned long failed = test_failed;
 	intptr_t total;
 
 	ctr = rseq_percpu_counter_create(NULL);
@@ -432,11 +462,13 @@ static void check_counter(void)
 	CHECK_EQ(total, (intptr_t)(nt * iters + sig_adds));
 	printf("counter: %ld = %d x %lu + %lu signal-handler adds (%ld taken by remote resets)\n",
 	       (long)total, nt, iters, sig_adds, (long)ctr_taken);
+	verified(failed, (unsigned long long)nt * iters + sig_adds);
 	rseq_percpu_counter_destroy(ctr);
 }
 
 static void check_lock(void)
 {
+	unsigned long failed = test_failed;
 	long sum = 0;
 	int nr;
 
@@ -449,23 +481,31 @@ static void check_lock(void)
 	CHECK_EQ(sum, (long)(nt * iters + lock_remote_ops));
 	CHECK_EQ(holder_errors, 0);
 	printf("lock: %ld increments (%lu remote)\n", sum, lock_remote_ops);
+	verified(failed, (unsigned long long)sum);	/* lock/unlock pairs */
 	rseq_percpu_lock_destroy(lck);
 	free(lock_data);
 }
 
 static void check_stack(void)
 {
+	unsigned long failed = test_failed;
+
+	phase_ops = 0;
 	stk = rseq_percpu_stack_create(NULL);
 	run_phase(stack_worker, stack_remote);
 	for (int c = 0; c < rseq_percpu_stack_nr_cpus(stk); c++)
 		for (struct rseq_percpu_node *l = rseq_percpu_stack_pop_all_cpu(stk, c); l; l = l->next)
 			seen[((struct node *)l)->id]++;
 	check_nodes("stack");
+	verified(failed, phase_ops);
 	rseq_percpu_stack_destroy(stk);
 }
 
 static void check_buffer(void)
 {
+	unsigned long failed = test_failed;
+
+	phase_ops = 0;
 	memset(seen, 0, (size_t)nt * K * sizeof(int));
 	buf = rseq_percpu_buffer_create((size_t)nt * K, NULL);
 	run_phase(buffer_worker, buffer_remote);
@@ -478,12 +518,13 @@ static void check_buffer(void)
 				seen[((struct node *)out[i])->id]++;
 	}
 	check_nodes("buffer");
+	verified(failed, phase_ops);
 	rseq_percpu_buffer_destroy(buf);
 }
 
 static void check_fifo(void)
 {
-	unsigned long bad = 0;
+	unsigned long bad = 0, failed = test_failed;
 	struct rec o;
 
 	fifo = rseq_percpu_fifo_create(sizeof(struct rec), 64, NULL);
@@ -497,6 +538,7 @@ static void check_fifo(void)
 	CHECK_EQ(rec_errors, 0);
 	printf("fifo: %lu records, each popped once: %s\n", (unsigned long)nt * iters,
 	       bad || rec_errors ? "NO" : "yes");
+	verified(failed, 2ULL * (unsigned long long)nt * iters);	/* each pushed and popped */
 	rseq_percpu_fifo_destroy(fifo);
 }
 
@@ -504,6 +546,7 @@ static void check_cache(void)
 {
 	struct rseq_percpu_cache_attr *a = rseq_percpu_cache_attr_create();
 	struct rseq_percpu_cache_stats st;
+	unsigned long failed = test_failed;
 
 	rseq_percpu_cache_attr_set_capacity(a, 32);
 	rseq_percpu_cache_attr_set_batch(a, 8);
@@ -520,6 +563,7 @@ static void check_cache(void)
 	CHECK_EQ(st.depot, st.total);
 	printf("cache: %lu allocations, %zu objects exist, all back in the depot\n",
 	       cache_allocs, st.total);
+	verified(failed, 2ULL * cache_allocs);		/* allocated and freed */
 	rseq_percpu_cache_destroy(cache);
 }
 
@@ -567,6 +611,8 @@ int main(int argc, char **argv)
 	free(nodes);
 	free(seen);
 	free(popped);
+	if (!test_failed)	/* this process's: the atomic-mode run prints its own */
+		test_verified_ops(verified_ops);
 	if (ok && argc == 1 && !test_failed)
 		printf("%lu passed so far; again in atomic mode\n", test_passed);
 	rerun_in_atomic_mode(argc, argv, ok);

@@ -907,6 +907,8 @@ static void test_stride(void)
  */
 #define T_THREADS 4
 static struct rseq_mempool *tpool;
+/* Allocations and frees of the churns whose checks passed (VERIFIED-OPS). */
+static unsigned long long churn_ops;
 
 static void *churn(void *arg)
 {
@@ -931,6 +933,7 @@ static void *churn(void *arg)
 	}
 	for (int k = 0; k < 16; k++)
 		rseq_mempool_percpu_free(held[k]);
+	__atomic_fetch_add(&churn_ops, 2ULL * iters, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -938,6 +941,7 @@ static void test_threads(void)
 {
 	pthread_t t[T_THREADS];
 	struct rseq_mempool_stats st;
+	unsigned long failed = test_failed;
 
 	tpool = rseq_mempool_create("threads", 64, NULL);
 	CHECK(tpool != NULL);
@@ -993,6 +997,8 @@ static void test_threads(void)
 		CHECK_EQ(st.items_cached, 0);
 		rseq_mempool_destroy(tpool);
 	}
+	if (test_failed == failed)
+		test_verified_ops(churn_ops);
 }
 
 int main(void)

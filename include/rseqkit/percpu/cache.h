@@ -34,8 +34,8 @@ int rseq_percpu_cache_attr_set_capacity(struct rseq_percpu_cache_attr *attr,
 					size_t capacity) RSEQKIT_SYM(percpu_cache_attr_set_capacity);
 /*
  * Objects moved per refill or drain (1 .. 512, at most the capacity,
- * which rseq_percpu_cache_create() checks; 0: the default, capacity / 2),
- * 0 or -1 with errno EINVAL.
+ * which rseq_percpu_cache_create() checks; 0: the default, capacity / 2
+ * up to 512), 0 or -1 with errno EINVAL.
  */
 int rseq_percpu_cache_attr_set_batch(struct rseq_percpu_cache_attr *attr,
 				     size_t batch) RSEQKIT_SYM(percpu_cache_attr_set_batch);
