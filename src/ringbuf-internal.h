@@ -132,12 +132,12 @@ static inline struct rb_ctl *rb_ctl(const struct rseq_ringbuf *rb, int cpu)
 	return (struct rb_ctl *)(rb->ctl + (size_t)cpu * rb->ctl_stride);
 }
 
-/* The word at offset 'off' of sub-buffer i's line in cpu's block. */
-static inline intptr_t *rb_arr(const struct rseq_ringbuf *rb, int cpu, size_t off,
+/* Word 'idx' (RSEQ_RINGBUF_CNT_*) of sub-buffer i's counters in cpu's block. */
+static inline intptr_t *rb_arr(const struct rseq_ringbuf *rb, int cpu, unsigned int idx,
 			       uintptr_t i)
 {
-	return (intptr_t *)(rb->ctl + (size_t)cpu * rb->ctl_stride + off +
-			    i * RSEQ_RINGBUF_SB_CTL);
+	return (intptr_t *)(rb->ctl + (size_t)cpu * rb->ctl_stride + rb->off_cnt +
+			    i * RSEQ_RINGBUF_SB_CTL) + idx;
 }
 
 static inline char *rb_data(const struct rseq_ringbuf *rb, int cpu, uintptr_t pos)
@@ -173,9 +173,9 @@ static inline uintptr_t rb_committed(const struct rseq_ringbuf *rb, int cpu,
 				     uintptr_t pos)
 {
 	uintptr_t k = rb_subbuf_of(rb, pos);
-	uintptr_t l = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, rb->off_commit, k),
+	uintptr_t l = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_COMMIT, k),
 						 __ATOMIC_ACQUIRE);
-	uintptr_t a = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, rb->off_commit_atomic, k),
+	uintptr_t a = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_COMMIT_ATOMIC, k),
 						 __ATOMIC_ACQUIRE);
 
 	return (l + a - rb_lap_base(rb, pos)) & rb->cnt_mask;
@@ -184,9 +184,9 @@ static inline uintptr_t rb_committed(const struct rseq_ringbuf *rb, int cpu,
 /* Records committed in sub-buffer k, every lap. */
 static inline uintptr_t rb_records(const struct rseq_ringbuf *rb, int cpu, uintptr_t k)
 {
-	return (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, rb->off_records, k),
+	return (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_RECORDS, k),
 					  __ATOMIC_ACQUIRE) +
-	       (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, (size_t)rb_priv(rb)->lay.off_records_atomic, k),
+	       (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_RECORDS_ATOMIC, k),
 					  __ATOMIC_ACQUIRE);
 }
 

@@ -31,6 +31,10 @@ _Static_assert(sizeof(struct rseq_percpu_slot) == RSEQ_RINGBUF_SLOT_LAST_TS * si
 _Static_assert(sizeof(struct rseq_ringbuf_subbuf_header) == 40, "sub-buffer header");
 _Static_assert(sizeof(struct rseq_ringbuf_record_header) == 8, "record header");
 _Static_assert(sizeof(struct rb_shm) <= 4096, "page 0");
+_Static_assert(RSEQ_RINGBUF_SLOT_CNT < RSEQ_RINGBUF_SLOT_WORDS, "the slot's words");
+_Static_assert(RSEQ_RINGBUF_SB_CTL >= (RSEQ_RINGBUF_CNT_END + 1) * 8 &&
+	       (RSEQ_RINGBUF_SB_CTL & (RSEQ_RINGBUF_SB_CTL - 1)) == 0 &&
+	       RSEQ_RINGBUF_SB_CTL <= RB_MIN_SUBBUF, "a sub-buffer's counters");
 
 #define WORD_BITS	((unsigned int)(8 * sizeof(intptr_t)))
 
@@ -115,8 +119,8 @@ RSEQKIT_EXPORT int rseq_ringbuf_attr_set_clock(struct rseq_ringbuf_attr *attr,
 	if (!attr)
 		return rseqkit_fail(EINVAL, "attr is NULL");
 	if (clock != RSEQ_RINGBUF_CLOCK_NONE && clock != RSEQ_RINGBUF_CLOCK_MONOTONIC &&
-	    clock != RSEQ_RINGBUF_CLOCK_COUNTER)
-		return rseqkit_fail(EINVAL, "clock must be RSEQ_RINGBUF_CLOCK_NONE, _MONOTONIC or _COUNTER");
+	    clock != RSEQ_RINGBUF_CLOCK_COUNTER && clock != RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE)
+		return rseqkit_fail(EINVAL, "clock must be RSEQ_RINGBUF_CLOCK_NONE, _MONOTONIC, _COUNTER or _MONOTONIC_COARSE");
 	attr->clock = clock;
 	return 0;
 }
@@ -166,17 +170,17 @@ static int layout(struct rb_shm *l, size_t sb_size, size_t nr_sb, size_t nr_cpus
 	l->nr_sb = nr_sb;
 	l->nr_cpus = nr_cpus;
 	/*
-	 * One line of RSEQ_RINGBUF_SB_CTL bytes per sub-buffer: its counters
+	 * RSEQ_RINGBUF_SB_CTL bytes (two lines) per sub-buffer: its counters
 	 * are read and written together (a commit adds to one and reads
 	 * both), and a consumer checking another sub-buffer does not take
-	 * the writers' line.
+	 * the writers' line, nor its neighbour (adjacent-line prefetch).
 	 */
 	l->off_commit = round_up(sizeof(struct rb_ctl), RB_LINE);
-	l->off_records = l->off_commit + w;
-	l->off_commit_atomic = l->off_commit + 2 * w;
-	l->off_records_atomic = l->off_commit + 3 * w;
-	l->off_records_base = l->off_commit + 4 * w;
-	l->off_end = l->off_commit + 5 * w;
+	l->off_records = l->off_commit + RSEQ_RINGBUF_CNT_RECORDS * w;
+	l->off_commit_atomic = l->off_commit + RSEQ_RINGBUF_CNT_COMMIT_ATOMIC * w;
+	l->off_records_atomic = l->off_commit + RSEQ_RINGBUF_CNT_RECORDS_ATOMIC * w;
+	l->off_records_base = l->off_commit + RSEQ_RINGBUF_CNT_RECORDS_BASE * w;
+	l->off_end = l->off_commit + RSEQ_RINGBUF_CNT_END * w;
 	ctl = round_up((size_t)l->off_commit + nr_sb * RSEQ_RINGBUF_SB_CTL, RB_LINE);
 	data = round_up(sb_size * nr_sb, page);
 	l->ctl_offset = page;
@@ -212,14 +216,16 @@ static void set_view(struct rseq_ringbuf *rb, struct rb_shm *shm, char *map)
 	rb->buf_mask = ((uintptr_t)1 << rb->buf_shift) - 1;
 	rb->nsb_mask = (uintptr_t)shm->nr_sb - 1;
 	rb->cnt_mask = ((uintptr_t)1 << (WORD_BITS - 1 - log2_of((size_t)shm->nr_sb))) - 1;
+	rb->sb_mask = rb->sb_size - 1;
+	rb->cnt_shift = rb->sb_shift - log2_of(RSEQ_RINGBUF_SB_CTL);
 	rb->clock = (int)shm->clock;
+	rb->clock_id = rb->clock == RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE ?
+		       CLOCK_MONOTONIC_COARSE : CLOCK_MONOTONIC;
 	rb->overwrite = shm->mode == RSEQ_RINGBUF_OVERWRITE;
 	rb->rec_hdr = (unsigned int)(sizeof(struct rseq_ringbuf_record_header) +
 				     (rb->clock ? sizeof(uint64_t) : 0));
 	rb->max_len = (unsigned int)(rb->sb_size - RSEQ_RINGBUF_SUBBUF_HDR - rb->rec_hdr);
-	rb->off_commit = (size_t)shm->off_commit;
-	rb->off_commit_atomic = (size_t)shm->off_commit_atomic;
-	rb->off_records = (size_t)shm->off_records;
+	rb->off_cnt = (size_t)shm->off_commit;
 }
 
 /*
@@ -243,7 +249,22 @@ static void test_start(struct rseq_ringbuf *rb)
 		*(intptr_t *)rseq_percpu_slot_of(&rb->b, cpu) = (intptr_t)p;
 		rb_ctl(rb, cpu)->consumed = (intptr_t)p;
 		for (uintptr_t k = 0; k <= rb->nsb_mask; k++)
-			*rb_arr(rb, cpu, rb->off_commit, k) = (intptr_t)base;
+			*rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_COMMIT, k) = (intptr_t)base;
+	}
+}
+
+/*
+ * What the inline fast paths read of a CPU's slot besides the position:
+ * its data area and sub-buffer 0's counters, stored once before the
+ * channel is returned (only the creating process writes).
+ */
+static void slots_init(struct rseq_ringbuf *rb)
+{
+	for (int cpu = 0; cpu < rb->b.nr; cpu++) {
+		intptr_t *wp = (intptr_t *)rseq_percpu_slot_of(&rb->b, cpu);
+
+		wp[RSEQ_RINGBUF_SLOT_DATA] = (intptr_t)rb_data(rb, cpu, 0);
+		wp[RSEQ_RINGBUF_SLOT_CNT] = (intptr_t)rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_COMMIT, 0);
 	}
 }
 
@@ -352,7 +373,7 @@ RSEQKIT_EXPORT struct rseq_ringbuf *rseq_ringbuf_create(const struct rseq_ringbu
 	p->owner = 1;
 	/* The write positions: one claim slot per possible CPU. */
 	if (rseq_percpu_base_init(&rb->b, NULL,
-				  (RSEQ_RINGBUF_SLOT_LAST_TS + 1) * sizeof(intptr_t), "ringbuf"))
+				  RSEQ_RINGBUF_SLOT_WORDS * sizeof(intptr_t), "ringbuf"))
 		goto fail;
 	memset(&l, 0, sizeof(l));
 	if (layout(&l, a->sb_size, a->nr_sb, (size_t)rb->b.nr, page))
@@ -395,6 +416,7 @@ RSEQKIT_EXPORT struct rseq_ringbuf *rseq_ringbuf_create(const struct rseq_ringbu
 	set_view(rb, &p->lay, p->map);
 	if (readers_alloc(rb, (size_t)rb->b.nr))
 		goto fail;
+	slots_init(rb);
 	test_start(rb);
 	return rb;
 fail:
@@ -417,7 +439,7 @@ static int check_shm(const struct rb_shm *s, size_t file_size, size_t page)
 	    check_subbuf((size_t)s->sb_size, (size_t)s->nr_sb))
 		return rseqkit_fail(EINVAL, "the ring buffer's header is corrupt (sub-buffer geometry)");
 	if (s->nr_cpus < 1 || s->nr_cpus > RB_MAX_CPUS || s->mode > RSEQ_RINGBUF_OVERWRITE ||
-	    s->clock > RSEQ_RINGBUF_CLOCK_COUNTER)
+	    s->clock > RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE)
 		return rseqkit_fail(EINVAL, "the ring buffer's header is corrupt (CPUs, mode or clock)");
 	memset(&l, 0, sizeof(l));
 	if (layout(&l, (size_t)s->sb_size, (size_t)s->nr_sb, (size_t)s->nr_cpus, page))

@@ -37,7 +37,7 @@ int rb_flush_local(struct rseq_ringbuf *rb, int cpu)
 		rb_signals_restore(&old);
 		return 0;
 	}
-	__atomic_store_n(rb_arr(rb, cpu, (size_t)rb_priv(rb)->lay.off_end, rb_subbuf_of(rb, w)),
+	__atomic_store_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_END, rb_subbuf_of(rb, w)),
 			 (intptr_t)off, __ATOMIC_RELAXED);
 	rseq_percpu_release(&rb->b, cpu, (intptr_t)rb_pos(w - off + s));
 	rb_signals_restore(&old);

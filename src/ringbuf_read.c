@@ -94,7 +94,7 @@ RSEQKIT_EXPORT int rseq_ringbuf_get_subbuf(struct rseq_ringbuf *rb, int cpu,
 				continue;	/* a writer took it: the next one */
 			return rseqkit_fail(EAGAIN, "no complete sub-buffer on this CPU (rseq_ringbuf_flush_cpu() closes a partial one)");
 		}
-		end = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, (size_t)rb_priv(rb)->lay.off_end,
+		end = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_END,
 							rb_subbuf_of(rb, x)), __ATOMIC_ACQUIRE);
 		if (end < RSEQ_RINGBUF_SUBBUF_HDR || end > rb->sb_size)
 			end = rb->sb_size;	/* corrupt: the parser copes */
@@ -163,7 +163,7 @@ RSEQKIT_EXPORT int rseq_ringbuf_subbuf_parse(const void *data, size_t avail,
 	memcpy(&h, data, sizeof(h));
 	if (h.magic != RSEQ_RINGBUF_SUBBUF_MAGIC || h.version != 1)
 		return rseqkit_fail(EBADMSG, "not an rseqkit sub-buffer (magic or version)");
-	if (h.size < sizeof(h) || h.size > avail || h.clock > RSEQ_RINGBUF_CLOCK_COUNTER)
+	if (h.size < sizeof(h) || h.size > avail || h.clock > RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE)
 		return rseqkit_fail(EBADMSG, "the sub-buffer header's size or clock is out of range");
 	memset(sb, 0, sizeof(*sb));
 	sb->data = data;

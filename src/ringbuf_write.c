@@ -37,70 +37,55 @@ static intptr_t *woff_of(struct rseq_ringbuf *rb, int cpu)
 
 /*
  * A timestamp for a reservation at the position read from wp, outside a
- * critical section (claims, compare-and-swap): the ordered clock, kept no
- * older than the last reservation's (RSEQ_RINGBUF_CLOCK_COUNTER).
+ * critical section (claims, compare-and-swap): the clock read in order,
+ * kept no older than the last reservation's.
  */
 static uint64_t take_ts(struct rseq_ringbuf *rb, intptr_t *wp)
 {
-	uint64_t ts;
+	uint64_t ts, last;
 
 	if (!rb->clock)
 		return 0;
+	last = (uint64_t)__atomic_load_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], __ATOMIC_ACQUIRE);
 	ts = rseq_ringbuf_clock_read(rb->clock);
-#ifdef RSEQ_ARCH_HAS_COUNTER
-	if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
-		uint64_t last = (uint64_t)__atomic_load_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS],
-							  __ATOMIC_ACQUIRE);
-
-		if (ts < last)
-			ts = last;
-	}
-#else
-	(void)wp;
-#endif
-	return ts;
+	return ts < last ? last : ts;
 }
 
 /* After a reservation by compare-and-swap: raise the last timestamp. */
 static void raise_last_ts(struct rseq_ringbuf *rb, intptr_t *wp, uint64_t ts)
 {
-#ifdef RSEQ_ARCH_HAS_COUNTER
-	if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
-		intptr_t last = __atomic_load_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], __ATOMIC_RELAXED);
+	intptr_t last;
 
-		while ((uint64_t)last < ts &&
-		       !__atomic_compare_exchange_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], &last,
-						    (intptr_t)ts, false, __ATOMIC_RELEASE,
-						    __ATOMIC_RELAXED))
-			;
-	}
-#else
-	(void)rb; (void)wp; (void)ts;
-#endif
+	if (!rb->clock)
+		return;
+	last = __atomic_load_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], __ATOMIC_RELAXED);
+	while ((uint64_t)last < ts &&
+	       !__atomic_compare_exchange_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], &last, (intptr_t)ts,
+					    false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
 }
 
 /*
- * The critical section that moves cpu's position from w to nw (and, for
- * CLOCK_COUNTER, stores the reservation's timestamp with it, kept no
- * older than the last one); *ts gets the timestamp.  0 when committed.
+ * The critical section that moves cpu's position from w to nw (and, with
+ * a clock, stores the reservation's timestamp with it, kept no older than
+ * the last one, as the inline fast path does); *ts gets the timestamp.
+ * 0 when committed.
  */
 static int reserve_cs(struct rseq_ringbuf *rb, intptr_t *wp, intptr_t w, intptr_t nw,
 		      int cpu, uint64_t *ts)
 {
-#ifdef RSEQ_ARCH_HAS_COUNTER
-	if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
-		uint64_t last = (uint64_t)RSEQ_READ_ONCE(wp[RSEQ_RINGBUF_SLOT_LAST_TS]);
+	uint64_t last;
 
-		*ts = rseq_arch_counter_fast();
-		if (*ts < last)
-			*ts = last;
-		return rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, wp, w,
-						    &wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)*ts,
-						    nw, cpu);
-	}
-#endif
-	*ts = rb->clock ? rseq_ringbuf_clock_read(rb->clock) : 0;
-	return rseq_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, wp, w, nw, cpu);
+	*ts = 0;
+	if (!rb->clock)
+		return rseq_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, wp, w, nw, cpu);
+	rseq_smp_rmb();		/* the last timestamp after the position */
+	last = (uint64_t)RSEQ_READ_ONCE(wp[RSEQ_RINGBUF_SLOT_LAST_TS]);
+	*ts = rseq_ringbuf_clock_read(rb->clock);
+	if (*ts < last)
+		*ts = last;
+	return rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, wp, w,
+					    &wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)*ts, nw, cpu);
 }
 
 static bool can_rseq(void)
@@ -135,7 +120,7 @@ static void push_consumer(struct rseq_ringbuf *rb, int cpu, uintptr_t x, uintptr
 	if ((uintptr_t)cons != lap_ago)
 		return;
 	/* Stable: that lap is complete and the next has not begun. */
-	base = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, (size_t)rb_priv(rb)->lay.off_records_base,
+	base = (uintptr_t)__atomic_load_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_RECORDS_BASE,
 						  rb_subbuf_of(rb, x)), __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(&c->consumed, &cons,
 					 (intptr_t)rb_pos(lap_ago + rb->sb_size), false,
@@ -216,7 +201,6 @@ static uint64_t drops_of(struct rseq_ringbuf *rb, int cpu)
 static void *finish(struct rseq_ringbuf *rb, struct rseq_ringbuf_rsv *r, int cpu,
 		    const struct rb_plan *p, size_t len, unsigned int tag, uint64_t ts)
 {
-	const struct rb_shm *lay = &rb_priv(rb)->lay;
 
 	if (p->cross) {
 		uintptr_t x = rb_pos(p->pos - RSEQ_RINGBUF_SUBBUF_HDR);
@@ -232,15 +216,15 @@ static void *finish(struct rseq_ringbuf *rb, struct rseq_ringbuf_rsv *r, int cpu
 		h.lost = drops_of(rb, cpu);
 		memcpy(rb_data(rb, cpu, x), &h, sizeof(h));
 		if (rb->overwrite)
-			__atomic_store_n(rb_arr(rb, cpu, (size_t)lay->off_records_base,
+			__atomic_store_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_RECORDS_BASE,
 						rb_subbuf_of(rb, x)),
 					 (intptr_t)p->rc_total, __ATOMIC_RELAXED);
 	}
 	if (p->fills)
-		__atomic_store_n(rb_arr(rb, cpu, (size_t)lay->off_end, rb_subbuf_of(rb, p->pos)),
+		__atomic_store_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_END, rb_subbuf_of(rb, p->pos)),
 				 (intptr_t)rb->sb_size, __ATOMIC_RELAXED);
 	if (p->pad)
-		__atomic_store_n(rb_arr(rb, cpu, (size_t)lay->off_end, rb_subbuf_of(rb, p->old)),
+		__atomic_store_n(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_END, rb_subbuf_of(rb, p->old)),
 				 (intptr_t)(p->old & (rb->sb_size - 1)), __ATOMIC_RELAXED);
 	if (p->pad || p->fills) {
 		/*
@@ -252,8 +236,11 @@ static void *finish(struct rseq_ringbuf *rb, struct rseq_ringbuf_rsv *r, int cpu
 	}
 	if (p->pad)
 		rb_commit(rb, cpu, p->old, p->pad, 0);
-	return rseq_ringbuf_fill_header(r, rb_data(rb, cpu, p->pos), rb->rec_hdr, cpu, p->pos,
-					p->bytes, len, tag, ts);
+	/* The commit may take the fast path where it may use a critical section. */
+	return rseq_ringbuf_fill_header(r, rb_data(rb, cpu, p->pos),
+					can_rseq() ? rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_COMMIT,
+							    rb_subbuf_of(rb, p->pos)) : NULL,
+					rb->rec_hdr, cpu, p->pos, p->bytes, len, tag, ts);
 }
 
 RSEQKIT_EXPORT void *rseq_ringbuf_reserve_slow(struct rseq_ringbuf *rb,
@@ -322,11 +309,9 @@ RSEQKIT_EXPORT void *rseq_ringbuf_reserve_slow(struct rseq_ringbuf *rb,
 				return drop(rb, cpu, why);
 			}
 			ts = take_ts(rb, wp);
-#ifdef RSEQ_ARCH_HAS_COUNTER
-			if (rb->clock == RSEQ_RINGBUF_CLOCK_COUNTER)
+			if (rb->clock)
 				__atomic_store_n(&wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)ts,
 						 __ATOMIC_RELAXED);
-#endif
 			rseq_percpu_release(&rb->b, cpu, (intptr_t)p.next);
 			rb_signals_restore(&old);
 			return finish(rb, r, cpu, &p, len, tag, ts);
@@ -399,13 +384,13 @@ void rb_commit(struct rseq_ringbuf *rb, int cpu, uintptr_t pos, uintptr_t bytes,
 	       int records)
 {
 	uintptr_t k = rb_subbuf_of(rb, pos);
-	intptr_t *cc = rb_arr(rb, cpu, rb->off_commit, k);
+	intptr_t *cc = rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_COMMIT, k);
 
 	if (can_rseq()) {
 		while (rseq_current_cpu_raw() == cpu) {
 			if (records) {
 				if (rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-					      rb_arr(rb, cpu, rb->off_records, k), 1, cpu))
+					      rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_RECORDS, k), 1, cpu))
 					continue;
 				records = 0;
 			}
@@ -419,9 +404,9 @@ void rb_commit(struct rseq_ringbuf *rb, int cpu, uintptr_t pos, uintptr_t bytes,
 		}
 	}
 	if (records)
-		__atomic_fetch_add(rb_arr(rb, cpu, (size_t)rb_priv(rb)->lay.off_records_atomic, k),
+		__atomic_fetch_add(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_RECORDS_ATOMIC, k),
 				   1, __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(rb_arr(rb, cpu, rb->off_commit_atomic, k), (intptr_t)bytes,
+	__atomic_fetch_add(rb_arr(rb, cpu, RSEQ_RINGBUF_CNT_COMMIT_ATOMIC, k), (intptr_t)bytes,
 			   __ATOMIC_SEQ_CST);
 	check_atomic(rb, cpu, pos);
 }

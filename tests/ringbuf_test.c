@@ -86,6 +86,9 @@ static void test_attr(void)
 	CHECK_EQ(rseq_ringbuf_attr_set_subbuf(a, 4096, 2), 0);
 	CHECK_EQ(rseq_ringbuf_attr_set_mode(a, (enum rseq_ringbuf_mode)7), -1);
 	CHECK_EQ(rseq_ringbuf_attr_set_clock(a, (enum rseq_ringbuf_clock)-1), -1);
+	CHECK_EQ(rseq_ringbuf_attr_set_clock(a, (enum rseq_ringbuf_clock)
+					     (RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE + 1)), -1);
+	CHECK_EQ(errno, EINVAL);
 	CHECK_EQ(rseq_ringbuf_attr_set_wakeup(a, (enum rseq_ringbuf_wakeup)3), -1);
 	CHECK_EQ(rseq_ringbuf_attr_set_subbuf(NULL, 4096, 2), -1);
 	CHECK_EQ(rseq_ringbuf_attr_set_shared(NULL, true), -1);
@@ -618,6 +621,7 @@ static void run_all(void)
 	test_roundtrip(RSEQ_RINGBUF_CLOCK_NONE);
 	test_roundtrip(RSEQ_RINGBUF_CLOCK_MONOTONIC);
 	test_roundtrip(RSEQ_RINGBUF_CLOCK_COUNTER);
+	test_roundtrip(RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE);
 	test_discard();
 	test_overwrite();
 	test_subbuf_api();

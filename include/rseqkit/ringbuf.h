@@ -56,8 +56,19 @@ extern "C" {
 
 /* Positions are byte counts modulo 2^(word bits - 1): never negative. */
 #define RSEQ_RINGBUF_POS_MASK	((uintptr_t)INTPTR_MAX)
-/* Bytes of a sub-buffer's counters in a CPU's control block (a line). */
-#define RSEQ_RINGBUF_SB_CTL	64
+/*
+ * Bytes of a sub-buffer's counters in a CPU's control block: two cache
+ * lines, so that the adjacent-line prefetch of a consumer checking one
+ * sub-buffer does not take the line the writers commit to.  The words of
+ * a sub-buffer's counters, by index:
+ */
+#define RSEQ_RINGBUF_SB_CTL		128
+#define RSEQ_RINGBUF_CNT_COMMIT		0	/* bytes: critical sections on the CPU */
+#define RSEQ_RINGBUF_CNT_RECORDS	1	/* records (overwrite mode): same */
+#define RSEQ_RINGBUF_CNT_COMMIT_ATOMIC	2	/* bytes: atomic adds from elsewhere */
+#define RSEQ_RINGBUF_CNT_RECORDS_ATOMIC	3	/* records: same */
+#define RSEQ_RINGBUF_CNT_RECORDS_BASE	4	/* records before the current lap */
+#define RSEQ_RINGBUF_CNT_END		5	/* where the last closed lap's records end */
 
 enum rseq_ringbuf_mode {
 	RSEQ_RINGBUF_DISCARD = 0,	/* full buffer: drop new records */
@@ -70,6 +81,9 @@ enum rseq_ringbuf_clock {
 	RSEQ_RINGBUF_CLOCK_COUNTER = 2,	/* the architecture's counter (x86-64
 					   TSC, aarch64 CNTVCT); elsewhere
 					   CLOCK_MONOTONIC */
+	RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE = 3, /* clock_gettime(
+					   CLOCK_MONOTONIC_COARSE), ns: the
+					   vDSO's last tick (1-10 ms steps) */
 };
 
 enum rseq_ringbuf_wakeup {
@@ -104,27 +118,35 @@ struct rseq_ringbuf_record_header {
 
 /* ---- the channel ---- */
 
-/* Read by the inline fast paths; set at creation.  Use the accessors. */
+/*
+ * Read by the inline fast paths; set at creation.  Use the accessors.
+ * The first line is the write positions' base; the second what else the
+ * fast paths read; the rest is for the library's slow paths.
+ */
 struct rseq_ringbuf {
 	struct rseq_percpu_base b;	/* write positions (the claim slots) */
+	uintptr_t sb_mask;		/* bytes per sub-buffer - 1 */
+	uintptr_t buf_mask;		/* bytes per CPU buffer - 1 */
+	unsigned int rec_hdr;		/* record header (+ timestamp) bytes */
+	unsigned int max_len;		/* largest payload */
+	int clock;			/* enum rseq_ringbuf_clock in effect */
+	int clock_id;			/* its clockid_t (vDSO clocks) */
+	unsigned int cnt_shift;		/* (offset in buffer) >> cnt_shift, line
+					   aligned: the sub-buffer's counters */
+	int overwrite;
+	uintptr_t fast_reserved[2];
+	/* the slow paths' */
 	char *ctl;			/* CPU 0's control block */
 	size_t ctl_stride;
 	char *data;			/* CPU 0's data area */
 	size_t data_stride;
 	uintptr_t sb_size;		/* bytes per sub-buffer */
-	uintptr_t buf_mask;		/* bytes per CPU buffer - 1 */
 	uintptr_t nsb_mask;		/* sub-buffers per CPU buffer - 1 */
 	uintptr_t cnt_mask;		/* counters compare modulo this + 1 */
 	unsigned int sb_shift, buf_shift;
-	unsigned int rec_hdr;		/* record header (+ timestamp) bytes */
-	unsigned int max_len;		/* largest payload */
-	int clock;			/* enum rseq_ringbuf_clock in effect */
-	int overwrite;
-	size_t off_commit;		/* control block: sub-buffer 0's commit
-					   counter (sub-buffer k's is
-					   k * RSEQ_RINGBUF_SB_CTL bytes on) */
-	size_t off_commit_atomic;	/* same, of migrated committers */
-	size_t off_records;		/* records committed (overwrite) */
+	size_t off_cnt;			/* control block: sub-buffer 0's counters
+					   (sub-buffer k's are k * RSEQ_RINGBUF_SB_CTL
+					   bytes on) */
 	void *priv;			/* the library's */
 	uintptr_t reserved[8];
 };
@@ -133,6 +155,8 @@ struct rseq_ringbuf {
 struct rseq_ringbuf_rsv {
 	void *data;		/* the payload: 'len' bytes to fill */
 	size_t len;
+	intptr_t *cnt;		/* private: the counters of its sub-buffer
+				   (NULL: commit by the slow path) */
 	uintptr_t pos;		/* private: the record's position */
 	uintptr_t bytes;	/* private: bytes the commit accounts */
 	int cpu;		/* the buffer it is in */
@@ -247,7 +271,12 @@ uint64_t rseq_ringbuf_ts_to_ns(struct rseq_ringbuf *rb, uint64_t ts) RSEQKIT_SYM
 
 /* ---- inline writer fast paths ---- */
 
-/* A timestamp of the channel's clock. */
+/*
+ * A timestamp of the channel's clock, read after every earlier
+ * instruction (the slow paths' and the tests').  The fast path reads the
+ * architecture's counter unordered and keeps timestamps in buffer order
+ * with the last one stored beside the write position (docs/ringbuf.md).
+ */
 RSEQ_RINGBUF_INLINE uint64_t rseq_ringbuf_clock_read(int clock)
 {
 	struct timespec ts;
@@ -255,10 +284,9 @@ RSEQ_RINGBUF_INLINE uint64_t rseq_ringbuf_clock_read(int clock)
 #ifdef RSEQ_ARCH_HAS_COUNTER
 	if (clock == RSEQ_RINGBUF_CLOCK_COUNTER)
 		return rseq_arch_counter();
-#else
-	(void)clock;
 #endif
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock == RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE ? CLOCK_MONOTONIC_COARSE :
+		      CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -266,28 +294,31 @@ RSEQ_RINGBUF_INLINE uint64_t rseq_ringbuf_clock_read(int clock)
 RSEQ_RINGBUF_INLINE uintptr_t rseq_ringbuf_record_size(const struct rseq_ringbuf *rb,
 							size_t len)
 {
-	return ((uintptr_t)rb->rec_hdr + len + 7) & ~(uintptr_t)7;
+	return (uintptr_t)rb->rec_hdr + (((uintptr_t)len + 7) & ~(uintptr_t)7);
 }
 
-/* Fill the header of the record at 'rec' reserved at 'w' on 'cpu'. */
+/*
+ * Fill the header of the record at 'rec' reserved at 'w' on 'cpu' (its
+ * sub-buffer's counters 'cnt', NULL if the commit must take the slow
+ * path), and the reservation 'r'; the payload.
+ */
 RSEQ_RINGBUF_INLINE void *rseq_ringbuf_fill_header(struct rseq_ringbuf_rsv *r, char *rec,
-						   unsigned int rec_hdr, int cpu,
-						   uintptr_t w, uintptr_t size,
+						   intptr_t *cnt, unsigned int rec_hdr,
+						   int cpu, uintptr_t w, uintptr_t size,
 						   size_t len, unsigned int tag,
 						   uint64_t ts)
 {
-	struct rseq_ringbuf_record_header *h = (struct rseq_ringbuf_record_header *)rec;
+	struct rseq_ringbuf_record_header h;
 
-	h->len = (uint32_t)len;
-	h->tag = (uint16_t)tag;
-	if (rec_hdr > sizeof(*h)) {
-		h->flags = RSEQ_RINGBUF_REC_TS;
-		memcpy(rec + sizeof(*h), &ts, sizeof(ts));
-	} else {
-		h->flags = 0;
-	}
+	h.len = (uint32_t)len;
+	h.tag = (uint16_t)tag;
+	h.flags = (uint16_t)(rec_hdr > sizeof(h) ? RSEQ_RINGBUF_REC_TS : 0);
+	memcpy(rec, &h, sizeof(h));	/* one 8-byte store */
+	if (rec_hdr > sizeof(h))
+		memcpy(rec + sizeof(h), &ts, sizeof(ts));
 	r->data = rec + rec_hdr;
 	r->len = len;
+	r->cnt = cnt;
 	r->pos = w;
 	r->bytes = size;
 	r->cpu = cpu;
@@ -295,11 +326,17 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_fill_header(struct rseq_ringbuf_rsv *r, c
 }
 
 /*
- * The write position's slot (a per-CPU pool item): the claim slot's three
- * words (the position, the claimer's token, the saved word), then the timestamp of the
- * last reservation (RSEQ_RINGBUF_CLOCK_COUNTER), stored with the position.
+ * The write position's slot (a per-CPU pool item, one cache line that
+ * only this CPU's writers write): the claim slot's three words (the
+ * position, the claimer's token, the saved word), the timestamp of the
+ * last reservation (stored with the position), and this CPU's data area
+ * and sub-buffer 0's counters (stored by the first reservation on the
+ * CPU, which takes the slow path, before it moves the position).
  */
 #define RSEQ_RINGBUF_SLOT_LAST_TS	3
+#define RSEQ_RINGBUF_SLOT_DATA		4
+#define RSEQ_RINGBUF_SLOT_CNT		5
+#define RSEQ_RINGBUF_SLOT_WORDS		8
 
 /*
  * Reserve a record of 'len' payload bytes with 'tag' (0..65535) on the
@@ -316,57 +353,72 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_reserve(struct rseq_ringbuf *rb,
 	char *fb = rseq_percpu_fast_base(&rb->b);
 
 	if (rseq_likely(fb != NULL && len <= rb->max_len && tag <= 0xffffu)) {
-		/* Everything the path needs, in registers before the
-		 * critical section (its "memory" clobber reloads memory). */
-		size_t stride = rb->b.stride, dstride = rb->data_stride;
-		uintptr_t sb = rb->sb_size, bmask = rb->buf_mask;
-		unsigned int rec_hdr = rb->rec_hdr;
+		/*
+		 * What the path needs, in registers before the critical
+		 * section (its "memory" clobber makes the compiler reload).
+		 */
+		uintptr_t sbm = rb->sb_mask, bmask = rb->buf_mask;
+		unsigned int cshift = rb->cnt_shift;
 		int clock = rb->clock;
-		char *data = rb->data;
-		uintptr_t size = ((uintptr_t)rec_hdr + len + 7) & ~(uintptr_t)7;
+		/* rb->rec_hdr: the header, and a timestamp with a clock */
+		unsigned int rec_hdr = clock ? 16u : 8u;
+		uintptr_t size = (uintptr_t)rec_hdr + (((uintptr_t)len + 7) & ~(uintptr_t)7);
 		int cpu = (int)rseq_cpu_start();
-		intptr_t *wp = (intptr_t *)(fb + (size_t)cpu * stride);
+		intptr_t *wp = (intptr_t *)(fb + (size_t)cpu * rb->b.stride);
 		intptr_t w = RSEQ_READ_ONCE(*wp);
-		uintptr_t off = (uintptr_t)w & (sb - 1);
+		uintptr_t off = (uintptr_t)w & sbm;
+		uintptr_t o = (uintptr_t)w & bmask;
 
 		/*
 		 * Room in the sub-buffer being written, without filling it
 		 * (closing a sub-buffer takes the slow path).  A claimed
 		 * position (-1) has off = sb_size - 1: slow path too.
 		 */
-		if (rseq_likely(off != 0 && off + size < sb)) {
+		if (rseq_likely(off != 0 && off + size <= sbm)) {
 			intptr_t nw = (intptr_t)((uintptr_t)w + size);
-			uint64_t ts = 0;
-			int ret;
 
-#ifdef RSEQ_ARCH_HAS_COUNTER
-			if (clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
+			if (!clock) {
+				if (rseq_likely(!rseq_cmpeqv_storev(RSEQ_MO_RELAXED,
+						RSEQ_PERCPU_CPU_ID, wp, w, nw, cpu)))
+					return rseq_ringbuf_fill_header(r,
+						(char *)wp[RSEQ_RINGBUF_SLOT_DATA] + o,
+						(intptr_t *)((char *)wp[RSEQ_RINGBUF_SLOT_CNT] +
+							((o >> cshift) & ~(uintptr_t)(RSEQ_RINGBUF_SB_CTL - 1))),
+						8u, cpu, (uintptr_t)w, size, len, tag, 0);
+			} else {
 				/*
-				 * The counter read unordered, kept no older
-				 * than the last reservation's (stored with
-				 * the position): never decreasing in buffer
-				 * order.
+				 * The clock read unordered (no fence), kept no
+				 * older than the last reservation's, which the
+				 * section stores with the position: never
+				 * decreasing in buffer order.  The last one is
+				 * read after the position.
 				 */
-				uint64_t last = (uint64_t)RSEQ_READ_ONCE(wp[RSEQ_RINGBUF_SLOT_LAST_TS]);
+				uint64_t last, ts;
 
-				ts = rseq_arch_counter_fast();
+				rseq_smp_rmb();
+				last = (uint64_t)RSEQ_READ_ONCE(wp[RSEQ_RINGBUF_SLOT_LAST_TS]);
+#ifdef RSEQ_ARCH_HAS_COUNTER
+				if (clock == RSEQ_RINGBUF_CLOCK_COUNTER) {
+					ts = rseq_arch_counter_fast();
+				} else
+#endif
+				{
+					struct timespec t;
+
+					clock_gettime(rb->clock_id, &t);
+					ts = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+				}
 				if (ts < last)
 					ts = last;
-				ret = rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELAXED,
-					RSEQ_PERCPU_CPU_ID, wp, w,
-					&wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)ts, nw, cpu);
-			} else
-#endif
-			{
-				if (clock)
-					ts = rseq_ringbuf_clock_read(clock);
-				ret = rseq_cmpeqv_storev(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-							 wp, w, nw, cpu);
+				if (rseq_likely(!rseq_cmpeqv_trystorev_storev(RSEQ_MO_RELAXED,
+						RSEQ_PERCPU_CPU_ID, wp, w,
+						&wp[RSEQ_RINGBUF_SLOT_LAST_TS], (intptr_t)ts, nw, cpu)))
+					return rseq_ringbuf_fill_header(r,
+						(char *)wp[RSEQ_RINGBUF_SLOT_DATA] + o,
+						(intptr_t *)((char *)wp[RSEQ_RINGBUF_SLOT_CNT] +
+							((o >> cshift) & ~(uintptr_t)(RSEQ_RINGBUF_SB_CTL - 1))),
+						16u, cpu, (uintptr_t)w, size, len, tag, ts);
 			}
-			if (rseq_likely(!ret))
-				return rseq_ringbuf_fill_header(r,
-					data + (size_t)cpu * dstride + ((uintptr_t)w & bmask),
-					rec_hdr, cpu, (uintptr_t)w, size, len, tag, ts);
 		}
 	}
 	return rseq_ringbuf_reserve_slow(rb, r, len, tag);
@@ -380,31 +432,31 @@ RSEQ_RINGBUF_INLINE void *rseq_ringbuf_reserve(struct rseq_ringbuf *rb,
 RSEQ_RINGBUF_INLINE void rseq_ringbuf_commit(struct rseq_ringbuf *rb,
 					     struct rseq_ringbuf_rsv *r)
 {
-	int cpu = r->cpu, stage = 0;
+	intptr_t *cnt = r->cnt;
+	int stage = 0;
 
-	if (rseq_likely(rseq_percpu_fast_base(&rb->b) != NULL)) {
-		uintptr_t pos = r->pos, sb = rb->sb_size, mask = rb->cnt_mask;
-		uintptr_t k = (pos >> rb->sb_shift) & rb->nsb_mask;
-		char *ctl = rb->ctl + (size_t)cpu * rb->ctl_stride + k * RSEQ_RINGBUF_SB_CTL;
-		intptr_t *cc = (intptr_t *)(ctl + rb->off_commit);
-		intptr_t *cca = (intptr_t *)(ctl + rb->off_commit_atomic);
-		/* The counters' sum once this sub-buffer's lap is complete. */
-		uintptr_t full = ((pos >> rb->buf_shift) << rb->sb_shift) + sb;
+	if (rseq_likely(cnt != NULL)) {
+		int cpu = r->cpu;
 
 		if (rb->overwrite) {
 			if (rseq_unlikely(rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
-				(intptr_t *)(ctl + rb->off_records), 1, cpu)))
+					  &cnt[RSEQ_RINGBUF_CNT_RECORDS], 1, cpu)))
 				goto slow;
 			stage = 1;
 		}
 		rseq_smp_wmb();		/* the record before its count */
-		if (rseq_likely(!rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, cc,
-					   (intptr_t)r->bytes, cpu))) {
-			uintptr_t sum = (uintptr_t)RSEQ_READ_ONCE(*cc) +
-					(uintptr_t)RSEQ_READ_ONCE(*cca);
+		if (rseq_likely(!rseq_addv(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+					   &cnt[RSEQ_RINGBUF_CNT_COMMIT], (intptr_t)r->bytes,
+					   cpu))) {
+			/*
+			 * Within a lap the two counters sum to a multiple
+			 * of the sub-buffer size only before its first
+			 * commit and after its last: is this the last?
+			 */
+			uintptr_t sum = (uintptr_t)RSEQ_READ_ONCE(cnt[RSEQ_RINGBUF_CNT_COMMIT]) +
+					(uintptr_t)RSEQ_READ_ONCE(cnt[RSEQ_RINGBUF_CNT_COMMIT_ATOMIC]);
 
-			/* Not the last commit of a complete sub-buffer? */
-			if (rseq_likely((sum - full) & mask))
+			if (rseq_likely(sum & rb->sb_mask))
 				return;
 			stage = 2;
 		}
