@@ -831,12 +831,13 @@ void bi_ringbuf_cases(void)
 
 		BI(rseq_ringbuf_attr_set_mode, c_attr, v == 0 || v == 1 ? 0 : EINVAL,
 		   "i=setter j=mode", .i = 1, .j = v);
-		BI(rseq_ringbuf_attr_set_clock, c_attr, v >= 0 && v <= 2 ? 0 : EINVAL,
+		BI(rseq_ringbuf_attr_set_clock, c_attr, v >= 0 && v <= RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE ? 0 : EINVAL,
 		   "i=setter j=clock", .i = 2, .j = v);
 		BI(rseq_ringbuf_attr_set_wakeup, c_attr, v == 0 || v == 1 ? 0 : EINVAL,
 		   "i=setter j=wakeup", .i = 4, .j = v);
 	}
-	BI(rseq_ringbuf_attr_set_clock, c_attr, 0, "i=setter j=clock", .i = 2, .j = 2);
+	BI(rseq_ringbuf_attr_set_clock, c_attr, 0, "i=setter j=clock", .i = 2,
+	   .j = RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE);
 	for (int b = 0; b < 2; b++) {
 		BI(rseq_ringbuf_attr_set_shared, c_attr, 0, "i=setter j=shared", .i = 3, .j = b);
 		BI(rseq_ringbuf_attr_set_populate, c_attr, 0, "i=setter j=populate", .i = 5, .j = b);
@@ -978,7 +979,8 @@ void bi_ringbuf_cases(void)
 		static const struct { int i; uint64_t u, v; int want; } pc[] = {
 			{ 0, 0, 64, EBADMSG }, { 0, RSEQ_RINGBUF_SUBBUF_MAGIC ^ 1, 64, EBADMSG },
 			{ 1, 0, 64, EBADMSG }, { 1, 2, 64, EBADMSG }, { 1, 65535, 64, EBADMSG },
-			{ 2, 2, 64, 0 }, { 2, 3, 64, EBADMSG }, { 2, 65535, 64, EBADMSG },
+			{ 2, RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE, 64, 0 },
+			{ 2, RSEQ_RINGBUF_CLOCK_MONOTONIC_COARSE + 1, 64, EBADMSG }, { 2, 65535, 64, EBADMSG },
 			{ 3, 0, 64, EBADMSG }, { 3, 39, 64, EBADMSG }, { 3, 40, 64, 0 },
 			{ 3, 65, 64, EBADMSG }, { 3, UINT32_MAX, 64, EBADMSG },
 			{ 3, 64, 0, EBADMSG }, { 3, 64, 1, EBADMSG }, { 3, 64, 39, EBADMSG },
