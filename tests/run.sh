@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/run.sh - the test runner behind 'make check'.
 #
 #   run.sh --tests "PROGRAMS" --scripts "SCRIPTS"
