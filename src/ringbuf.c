@@ -12,12 +12,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/futex.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "ringbuf-internal.h"
+
+/* futex(2)'s operations (uapi values; not every C library ships <linux/futex.h>). */
+#ifndef FUTEX_WAIT
+#define FUTEX_WAIT		0
+#define FUTEX_WAKE		1
+#define FUTEX_PRIVATE_FLAG	128
+#endif
 
 _Static_assert(offsetof(struct rseq_percpu_slot, word) == 0, "woff is the slot's word");
 _Static_assert(sizeof(struct rseq_percpu_slot) == RSEQ_RINGBUF_SLOT_LAST_TS * sizeof(intptr_t),
