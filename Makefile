@@ -87,7 +87,7 @@ INSTALL_LIBS      :=
 INSTALL_HEADERS   := $(sort $(shell find include/rseqkit -type f -name '*.h'))
 INSTALL_MAN       := $(sort $(wildcard man/man[1-8]/*.[1-8]))
 INSTALL_PKGCONFIG := rseqkit
-INSTALL_EXAMPLES  := $(sort $(wildcard examples/*.c examples/*/*))
+INSTALL_EXAMPLES  := $(sort $(wildcard examples/*.c examples/*.h examples/*/*))
 INSTALL_DOCS      := README.md NEWS LICENSE
 INSTALL_DATA      :=
 INSTALL_EXEC      :=
@@ -134,10 +134,16 @@ TESTS += $(if $(shell command -v $(CXX) 2>/dev/null),$(addsuffix _cxx,$(CXX_TWIN
 TEST_BINS := $(addprefix $(BUILD)/tests/,$(TESTS))
 tests: $(TEST_BINS)
 
-check: lib $(TEST_BINS) $(EXAMPLES) $(CHECK_DEPS)
+# What the checks run is built first, on every CPU unless make was given
+# -j already; tests/run.sh then runs as many tests at a time
+# (RSEQKIT_TEST_JOBS).
+CHECK_JOBS ?= $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+check:
+	@$(MAKE) --no-print-directory $(CHECK_JOBS) lib $(TEST_BINS) $(EXAMPLES) $(CHECK_DEPS)
 	@BUILD=$(BUILD) sh tests/run.sh --tests "$(TEST_BINS)" --scripts "$(CHECK_SCRIPTS)"
 
-check-long: lib $(TEST_BINS) $(CHECK_DEPS)
+check-long:
+	@$(MAKE) --no-print-directory $(CHECK_JOBS) lib $(TEST_BINS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) RSEQKIT_TEST_SCALE=$${RSEQKIT_TEST_SCALE:-10} sh tests/run.sh --tests "$(TEST_BINS)" --scripts "$(LONG_SCRIPTS)"
 
 # The library itself, through the same lists.

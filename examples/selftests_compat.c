@@ -2,8 +2,9 @@
 /*
  * selftests_compat - a program written the way the Linux kernel's rseq
  * selftests are (basic_test.c and basic_percpu_ops_test.c): it includes
- * "rseq.h" and builds against rseqkit with -I<includedir>/rseqkit,
- * unchanged.  mk/docs.mk builds it with -Iinclude/rseqkit.
+ * "rseq.h" and builds against rseqkit with -I<includedir>/rseqkit/selftests
+ * (pkg-config rseqkit-selftests), unchanged.  mk/docs.mk builds it with
+ * -Iinclude/rseqkit/selftests.
  *
  * It checks that the rseq CPU number agrees with sched_getcpu() on every
  * CPU this thread may run on, then runs the selftests' per-CPU spinlock

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/abi.mk - ABI conformance tests (tests/abi_*.c), the time-slice
 # extension test, and the examples' build check.
 #

@@ -19,6 +19,9 @@ $(BUILD)/tests/static_%: tests/%.c tests/harness.h $(HEADERS) $(LIB_A) | $(BUILD
 	$(CC) $(ALL_CFLAGS) -static -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
 CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh tests/musl_check.sh
+# build_check.sh builds clang -O0 and gcc -O2 (the library) in make check;
+# everything with both at both levels here
+LONG_SCRIPTS  += tests/build_check_all.sh
 
 # The public surface (tests/symbols_check.sh: only rseqkit_* symbols, each
 # in the map, declared with its label, used outside src/; no malloc) and
@@ -27,7 +30,7 @@ CHECK_SCRIPTS += tests/install_check.sh tests/build_check.sh tests/musl_check.sh
 CHECK_SCRIPTS += tests/symbols_check.sh tests/headers_check.sh
 
 # C++ twins, as librseq keeps a _cxx twin of each test: tests/<name>.c
-# compiled as C++ and run as <name>_cxx in every registration mode.  An
+# compiled as C++ and run as <name>_cxx in the glibc and own modes (tests/run.sh).  An
 # area adds its own by name (CXX_TWINS += pool_test); the Makefile adds
 # the twins to TESTS once every fragment has been read.
 CXX_TWIN_FLAGS = -std=gnu++17 -D_GNU_SOURCE -Iinclude $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)

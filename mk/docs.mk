@@ -10,9 +10,10 @@
 #                         registration mode
 
 # The selftests-style example includes "rseq.h" the way the kernel's
-# selftests do: build it with -Iinclude/rseqkit (overrides the pattern rule).
+# selftests do: build it with -Iinclude/rseqkit/selftests, the selftests
+# compatibility tree (docs/surface.md section 6; overrides the pattern rule).
 $(BUILD)/examples/selftests_compat: examples/selftests_compat.c $(HEADERS) $(LIB_A) | $(BUILD)/examples
-	$(CC) $(ALL_CFLAGS) -Iinclude/rseqkit -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Iinclude/rseqkit/selftests -pthread -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
 # C++ examples: examples/<name>.cc -> $(BUILD)/examples/<name>
 EXAMPLES_CXX := $(patsubst examples/%.cc,$(BUILD)/examples/%,$(wildcard examples/*.cc))

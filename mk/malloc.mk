@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # rseqkit-malloc (issue 12): librseqkit-malloc.so, a malloc for real
 # programs on per-CPU caches (malloc/, docs/malloc.md).  A user of the
 # library like any other program: it links librseqkit.so (one rseqkit in
@@ -21,7 +22,11 @@ MALLOC_CFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 # Programs linked with it (tests, examples): -lrseqkit-malloc, found at run time.
 MALLOC_LDLIBS := -L$(BUILD) -lrseqkit-malloc -Wl,-rpath,$(abspath $(BUILD))
 
-.PHONY: malloc check-malloc check-malloc-long bench-malloc install-malloc
+.PHONY: malloc check-malloc check-malloc-long bench-malloc
+HELP_malloc            := build $(BUILD)/librseqkit-malloc.so, the per-CPU malloc (docs/malloc.md)
+HELP_check-malloc      := real programs under LD_PRELOAD of the malloc, and its stress test
+HELP_check-malloc-long := check-malloc with four times the sizes (about 20 min)
+HELP_bench-malloc      := the allocator benchmarks against every allocator installed
 malloc: $(MALLOC_LINK)
 
 $(BUILD)/malloc/%.o: malloc/%.c malloc/mlc.h $(HEADERS)
@@ -50,12 +55,11 @@ CFLAGS_malloc_stress := -fno-builtin
 $(BUILD)/tests/malloc_stress: $(MALLOC_LINK)
 CHECK_DEPS += $(MALLOC_LINK)
 
-install-malloc: $(MALLOC_LINK)
-	install -d $(DESTDIR)$(LIBDIR)
-	install -m 755 $(MALLOC_SO) $(DESTDIR)$(LIBDIR)/
-	ln -sf librseqkit-malloc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MALLOC_SONAME)
-	ln -sf librseqkit-malloc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/librseqkit-malloc.so
-install: install-malloc
+# Installed through the Makefile's lists, so that 'make uninstall' removes
+# it and 'make install-list' names it (tests/install_check.sh).
+INSTALL_LIBS  += $(MALLOC_SO)
+INSTALL_LINKS += librseqkit-malloc.so.$(VERSION)=$(LIBDIR)/$(MALLOC_SONAME) \
+		 librseqkit-malloc.so.$(VERSION)=$(LIBDIR)/librseqkit-malloc.so
 
 check-malloc: $(MALLOC_LINK) $(BUILD)/tests/malloc_stress $(BUILD)/tests/helpers/no-rseq
 	@BUILD=$(BUILD) sh tests/malloc_check.sh

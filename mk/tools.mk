@@ -148,7 +148,7 @@ CHECK_DEPS    += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check \
 CHECK_SCRIPTS += tests/tools/inspect.sh tests/tools/fuzz-replay.sh \
 		 tests/tools/check.sh tests/tools/gdb.sh tests/tools/gdb-autoload.sh \
 		 tests/tools/lldb.sh
-LONG_SCRIPTS  += tests/tools/check-long.sh tests/tools/gdb-long.sh
+LONG_SCRIPTS  += tests/tools/check-long.sh tests/tools/gdb-long.sh tests/tools/lldb-long.sh
 INSTALL_BINS  += $(TOOLS_BUILD)/rseq-inspect $(TOOLS_BUILD)/rseq-check
 
 $(TOOLS_BUILD)/test/x86len_test: tests/tools/x86len_test.c tools/rseq-check/arch/x86len.c tools/rseq-check/arch.h | $(TOOLS_BUILD)/test

@@ -75,7 +75,13 @@ static int choose_cpus(struct rseq_mempool *p, const struct rseq_mempool_attr *a
 			count += pool_bit_test(list, (size_t)c);
 	}
 	p->mode = RSEQ_PERCPU_CPU_ID;
-	if (a->mode == RSEQ_PERCPU_MM_CID && rseq_mm_cid_available()) {
+	/*
+	 * Not rseq_mm_cid_available(): rseq_size reads 0 until a thread
+	 * registers when rseqkit owns registration, and a pool is often
+	 * made before any thread did.
+	 */
+	if (a->mode == RSEQ_PERCPU_MM_CID &&
+	    rseqkit_active_size() >= rseq_offsetofend(struct rseq_abi, mm_cid)) {
 		p->mode = RSEQ_PERCPU_MM_CID;
 		top = count;
 	} else if (list && a->max_nr_cpus && top > a->max_nr_cpus) {

@@ -19,7 +19,7 @@
 # folder (packages, logs) for a look.
 set -u
 BUILD=${BUILD:-build}
-PKGS="librseqkit0 librseqkit-dev rseqkit-tools"
+PKGS="librseqkit0 librseqkit-dev librseqkit-malloc0 rseqkit-tools"
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
 	if sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
@@ -94,6 +94,8 @@ need() {	# package pattern description
 }
 need librseqkit0 "/usr/lib/.*/librseqkit.so.0$" "librseqkit.so.0"
 need librseqkit0 "/usr/lib/.*/librseqkit.so.$version$" "librseqkit.so.$version"
+need librseqkit-malloc0 "/usr/lib/.*/librseqkit-malloc.so.0$" "librseqkit-malloc.so.0"
+need librseqkit-dev "/usr/lib/.*/librseqkit-malloc.so$" "the malloc's development link"
 need librseqkit-dev "/usr/include/rseqkit/rseq.h$" "the headers"
 need librseqkit-dev "/usr/lib/.*/librseqkit.a$" "the static library"
 need librseqkit-dev "/usr/lib/.*/librseqkit.so$" "the development link"
@@ -130,7 +132,7 @@ echo "     lintian: $(grep -c '^E:' "$tmp/lintian.log") errors, $(grep -c '^W:' 
 step "install"
 installed=1
 if $SUDO dpkg -i "$tmp"/librseqkit0_${debver}_$arch.deb "$tmp"/librseqkit-dev_${debver}_$arch.deb \
-	"$tmp"/rseqkit-tools_${debver}_$arch.deb >"$tmp/install.log" 2>&1; then
+	"$tmp"/librseqkit-malloc0_${debver}_$arch.deb "$tmp"/rseqkit-tools_${debver}_$arch.deb >"$tmp/install.log" 2>&1; then
 	ok "dpkg -i $PKGS"
 else
 	bad "dpkg -i:"; tail -n 20 "$tmp/install.log"

@@ -25,7 +25,8 @@
 #  3. rseqkit's tools on the kernel's own critical sections (the kernel
 #     build of param_test and basic_percpu_ops_test): rseq-inspect finds no
 #     defect, rseq-check --full forces every boundary without a violation,
-#     gdb steps through them (first tree only unless --long).
+#     gdb steps through basic_percpu_ops_test (tests/tools/gdb-kselftest.sh;
+#     --long: rseqkit's build of it too) (first tree only unless --long).
 #
 # Trees: KSRC=<linux tree> (several, space-separated, allowed); otherwise
 # Debian's linux-source of KSELFTESTS_SUITES (default "trixie sid": Linux
@@ -258,24 +259,24 @@ for KSRC in $trees; do
 				else bad "rseq-check --full param_test -T $T"; tail -n 5 "$t/logs/check-$T.log"; fi
 			done
 		fi
-		if command -v gdb > /dev/null 2>&1 && [ -x "$k/basic_percpu_ops_test" ]; then
-			cat > "$t/step.gdb" <<EOF
-set pagination off
-source $root/tools/gdb/rseq.py
-break rseq_this_cpu_lock
-run
-delete
-stepi 40
-next
-next
-next
-continue
-EOF
-			if (cd "$k" && timeout 300 gdb -batch -x "$t/step.gdb" ./basic_percpu_ops_test) \
-				> "$t/logs/gdb.log" 2>&1 && grep -q 'exited normally' "$t/logs/gdb.log"
-			then ok; echo "  gdb steps through the kernel's critical sections: ok"
-			else bad "gdb stepping through the kernel's sections"; tail -n 5 "$t/logs/gdb.log"; fi
-		fi
+		# gdb (tests/tools/gdb-kselftest.sh: next through the per-CPU
+		# lock and list, stepi through a section, finish, then the test
+		# must pass; about a minute each): the kernel's build of
+		# basic_percpu_ops_test, and with --long rseqkit's build too.
+		bins="$k/basic_percpu_ops_test"
+		[ $long = 1 ] && bins="$bins $t/rseqkit/basic_percpu_ops_test"
+		for b in $bins; do
+			[ -x "$b" ] || continue
+			which=$(basename "$(dirname "$b")")
+			what="gdb steps through the $which build of basic_percpu_ops_test"
+			glog=$t/logs/gdb-$which.log
+			(cd "$root" && BUILD=$BUILD sh tests/tools/gdb-kselftest.sh "$b") > "$glog" 2>&1
+			case $? in
+			0) ok; echo "  $what: $(tail -n 1 "$glog")" ;;
+			77) echo "  $what: skipped: $(grep -m1 '^SKIP' "$glog")" ;;
+			*) bad "$what"; tail -n 10 "$glog" ;;
+			esac
+		done
 	fi
 	first=0
 done

@@ -72,6 +72,25 @@ static void test_registration(void)
 	rseq_clear_rseq_cs();
 	CHECK_EQ(rseq_unregister_current_thread(), have_rseq ? 0 : -1);
 	CHECK_EQ(rseq_register_current_thread(), have_rseq ? 0 : -1);
+	/*
+	 * librseq's contract: under the C library's registration an
+	 * unbalanced unregistration succeeds, errno untouched, and the
+	 * registration stays; where rseqkit registers, it is an error
+	 * (EINVAL, as the kernel's answer in librseq).
+	 */
+	if (have_rseq) {
+		bool libc = rseq_available(RSEQ_AVAILABLE_QUERY_LIBC);
+
+		CHECK_EQ(rseq_unregister_current_thread(), 0);
+		errno = 0;
+		CHECK_EQ(rseq_unregister_current_thread(), libc ? 0 : -1);
+		CHECK_EQ(errno, libc ? 0 : EINVAL);
+		CHECK_EQ(rseq_unregister_current_thread(), libc ? 0 : -1);
+		if (libc)
+			CHECK(rseq_current_cpu_raw() >= 0);
+		CHECK_EQ(rseq_register_current_thread(), 0);
+		CHECK(rseq_current_cpu_raw() >= 0);
+	}
 }
 
 static void test_macros(void)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/malloc_check.sh - 'make check-malloc': programs nobody here wrote,
 # run unchanged with librseqkit-malloc.so in LD_PRELOAD, each compared with
 # the same run on glibc's malloc where the output is deterministic:

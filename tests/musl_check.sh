@@ -16,7 +16,7 @@ tests="ops_test registration_test param_test percpu_test pool_test"
 pass=0; fail=0
 targets=
 for t in $tests; do targets="$targets $out/tests/$t"; done
-if ! make --no-print-directory -s CC=musl-gcc BUILD=$out LDLIBS=-static $targets \
+if ! make --no-print-directory -s -j"$(nproc 2>/dev/null || echo 1)" CC=musl-gcc BUILD=$out LDLIBS=-static $targets \
 	>"$out.log" 2>&1; then
 	tail -20 "$out.log"
 	echo "0 passed, 1 failed"

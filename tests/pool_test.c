@@ -632,12 +632,20 @@ static void test_robust(void)
 	rseq_mempool_attr_destroy(a);
 }
 
-/* mm_cid pools: instances 0 .. number of CPUs - 1. */
-static void test_mm_cid(void)
+/*
+ * mm_cid pools: instances 0 .. number of CPUs - 1, wherever the kernel
+ * has mm_cid and rseq works here; also when no thread registered yet
+ * (first is set on main's first call: rseqkit's own registration leaves
+ * rseq_size 0 until a thread registers, and the pool must not read that
+ * as "no mm_cid").
+ */
+static void test_mm_cid(int first)
 {
 	struct rseq_mempool_attr *a = attr_new();
 	struct rseq_mempool *p;
 	long five = 5, *x;
+	bool want = !test_expect_unavailable() && rseq_available() &&
+		    rseq_feature_size >= rseq_offsetofend(struct rseq_abi, mm_cid);
 
 	rseq_mempool_attr_set_percpu(a, page, 0);
 	rseq_mempool_attr_set_percpu_mode(a, RSEQ_PERCPU_MM_CID);
@@ -649,8 +657,12 @@ static void test_mm_cid(void)
 	if (!p)
 		return;
 	x = (long *)rseq_mempool_percpu_malloc_init(p, &five, sizeof(long));
+	if (first)
+		printf("mm_cid pool made with rseq_size %u (mode %s, feature size %u): %s\n",
+		       rseq_size, test_mode(), rseq_feature_size,
+		       rseq_mempool_percpu_mode(p) == RSEQ_PERCPU_MM_CID ? "mm_cid" : "cpu_id");
+	CHECK_EQ(rseq_mempool_percpu_mode(p) == RSEQ_PERCPU_MM_CID, want);
 	if (rseq_mempool_percpu_mode(p) == RSEQ_PERCPU_MM_CID) {
-		CHECK(rseq_mm_cid_available());
 		CHECK_EQ(rseq_mempool_nr_cpus(p), 4);
 		for (int c = 0; c < 4; c++)
 			CHECK(rseq_mempool_cpu_possible(p, c));
@@ -658,7 +670,6 @@ static void test_mm_cid(void)
 		CHECK_EQ(*rseq_percpu_ptr(x, 3, page), 5);
 	} else {
 		/* No mm_cid (rseq unavailable): indexed by CPU instead. */
-		CHECK(!rseq_mm_cid_available());
 		CHECK_EQ(rseq_mempool_nr_cpus(p), 13);
 		CHECK(rseq_mempool_cpu_possible(p, 4));
 		CHECK(!rseq_mempool_cpu_possible(p, 3));
@@ -1004,6 +1015,7 @@ static void test_threads(void)
 int main(void)
 {
 	page = (size_t)sysconf(_SC_PAGESIZE);
+	test_mm_cid(1);		/* before anything registers this thread */
 	test_basic();
 	test_attrs();
 	test_growth();
@@ -1012,7 +1024,7 @@ int main(void)
 	test_rss_cow_zero();
 	test_rss_cow_init();
 	test_robust();
-	test_mm_cid();
+	test_mm_cid(0);
 	test_possible();
 	test_global();
 	test_sets();

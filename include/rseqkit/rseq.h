@@ -220,8 +220,14 @@ cmpfail: __attribute__((unused));					\
  */
 int rseq_register_current_thread(void) RSEQKIT_SYM(register_current_thread);
 
-/* Undo one rseq_register_current_thread(). 0, or -1 with errno. */
+/*
+ * Undo one rseq_register_current_thread(). 0, or -1 with errno.
+ * (The librseq layer's keeps librseq's contract: <rseq/rseq.h> of
+ * include/rseqkit/librseq.)
+ */
+#ifndef RSEQKIT_LIBRSEQ_LAYER
 int rseq_unregister_current_thread(void) RSEQKIT_SYM(unregister_current_thread);
+#endif
 
 /* The current CPU without rseq (sched_getcpu()); -1 with errno on error. */
 int32_t rseq_fallback_current_cpu(void) RSEQKIT_SYM(fallback_current_cpu);

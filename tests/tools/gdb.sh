@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/tools/gdb.sh - gdb driven as a user drives it, through programs with
 # rseq critical sections, with tools/gdb/rseq.py: one batch session per
-# program and optimization level (-O0, -O2, -O3, -O2 -flto), each running
+# program and optimization level (-O0 and -O2 here; -O3 and -O2 -flto in
+# tests/tools/gdb-long.sh), each running
 # step, next, finish, until, advance, stepi/nexti and continue to a
 # breakpoint inside a section, every command under a time bound and checked
 # for the line, function and counter it reaches (tests/tools/gdb_session.py).
@@ -14,7 +15,9 @@
 # count.c at -O2, `next` over the inlined increment: the issue this fixes).
 #
 #   GDB_SESSION_BOUND  seconds one command may take (default 30)
-#   GDB_LEVELS, GDB_PROGS  subsets (default: all)
+#   GDB_LEVELS  levels (default: O0 O2; tests/tools/gdb-long.sh, in
+#               make check-long, runs every group at O0 O2 O3 lto)
+#   GDB_PROGS   a subset of the programs (default: all)
 BUILD=${BUILD:-build}
 T=$BUILD/tools/test/gdb
 EXT=tools/gdb/rseq.py
@@ -22,7 +25,7 @@ LOG=$T/log
 mkdir -p "$LOG"
 BOUND=${GDB_SESSION_BOUND:-30}
 PROGS=${GDB_PROGS:-"count threads structs signal"}
-LEVELS=${GDB_LEVELS:-"O0 O2 O3 lto"}
+LEVELS=${GDB_LEVELS:-"O0 O2"}
 
 . tests/tools/gdb-lib.sh
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/tools/lldb.sh - lldb driven as a user drives it, with
 # tools/lldb/rseq_lldb.py: the README's count.c, percpu_counter_raw (4
-# threads) and every per-CPU structure at -O0, -O2, -O3 and -O2 -flto
+# threads) and every per-CPU structure at -O0 and -O2 (LLDB_LEVELS; make
+# check-long, tests/tools/lldb-long.sh: also -O3 and -O2 -flto)
 # (tests/tools/lldb_session.py: next, step, stepi, finish, each command
 # under a time bound and checked for the line and the counter), then a
 # control run without the extension, where `next` over the README's
@@ -41,7 +42,7 @@ session() { # NAME PLAN BINARY EXT
 	grep -q '^0 passed\|^[0-9]* passed, 0 failed' "$LOG/$1.out" 2>/dev/null
 }
 for prog in count threads structs; do
-	for l in ${GDB_LEVELS:-O0 O2 O3 lto}; do
+	for l in ${LLDB_LEVELS:-O0 O2}; do
 		if session "$prog-$l" "$prog" "$T/$prog-$l" tools/lldb/rseq_lldb.py; then
 			pass=$((pass + 1)); echo "  $prog-$l: $(tail -1 "$LOG/$prog-$l.out")"
 		else

@@ -194,7 +194,11 @@ def plan_count(s):
             break
         s.step("count-next-to-call", "next")
     t0 = total()
-    for i in range(40):
+    # Stepped line by line, the thread stops between reading its CPU and
+    # the section and may resume elsewhere: the section then fails its CPU
+    # check (or aborts) and the loop retries, about half the time on 2
+    # busy CPUs.  Enough steps for a dozen retries.
+    for i in range(200):
         h = s.step("count-step%d" % i, "step")
         if h is None or (h["func"] == "main" and h["line"] in loop and total() != t0):
             break

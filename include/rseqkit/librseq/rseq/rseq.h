@@ -9,13 +9,15 @@
  *
  *  - from <rseqkit/rseq.h>, under the same names: rseq_offset, rseq_size,
  *    rseq_flags, rseq_get_abi(), rseq_register_current_thread(),
- *    rseq_unregister_current_thread(), rseq_fallback_current_cpu(),
+ *    rseq_fallback_current_cpu(),
  *    rseq_fallback_current_node(), rseq_current_cpu_raw(),
  *    rseq_cpu_start(), rseq_current_cpu(), rseq_node_id_available(),
  *    rseq_current_node_id(), rseq_mm_cid_available(),
  *    rseq_current_mm_cid(), rseq_clear_rseq_cs(), rseq_prepare_unload(),
  *    enum rseq_mo, enum rseq_percpu_mode, RSEQ_SIG and the barriers;
- *  - rseq_available(query) and rseq_get_max_nr_cpus() below;
+ *  - rseq_available(query), rseq_unregister_current_thread() (librseq's
+ *    contract under the C library's registration) and
+ *    rseq_get_max_nr_cpus() below;
  *  - librseq's critical-section helpers below, each on the rseqkit
  *    operation family that does the same (rseq/pseudocode.h).
  *
@@ -68,6 +70,27 @@ static inline bool rseq_available(unsigned int query)
 	default:
 		return false;
 	}
+}
+
+/* rseqkit's rseq_unregister_current_thread(), under this layer's own name. */
+int __rseqkit_rseq_unregister_current_thread(void) RSEQKIT_SYM(unregister_current_thread);
+
+/*
+ * librseq's contract: when the C library owns the registration,
+ * unregistering succeeds, balanced or not (librseq treats the C library's
+ * ownership as a successful unregistration; rseqkit's own API reports an
+ * unbalanced call as EINVAL).  Otherwise rseqkit's: 0, or -1 with errno.
+ */
+static inline int rseq_unregister_current_thread(void)
+{
+	int saved = errno;
+
+	if (__rseqkit_rseq_unregister_current_thread() == 0)
+		return 0;
+	if (rseq_registration_owner() != RSEQ_OWNER_LIBC)
+		return -1;
+	errno = saved;
+	return 0;
 }
 
 /* The highest possible CPU + 1: what a pool with max_nr_cpus 0 gets. */
