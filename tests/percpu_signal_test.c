@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * percpu_signal_test - a signal handler that uses every structure, at a
- * high rate (a thread sends SIGUSR1 to the main thread every ~20 us),
+ * high rate (a thread sends SIGUSR1 to the main thread ~20 us after the
+ * previous handler ended),
  * while the interrupted thread runs every path: fast paths, slow paths,
  * the claim paths (rseq_percpu_thread_without_rseq toggled), remote
  * operations (claims of every CPU's slot, with their membarrier fences),
@@ -41,6 +42,7 @@ static unsigned char *fifo_seen;	/* [record id]: times popped */
 static unsigned char *fifo_unused;	/* [record id]: never pushed */
 static long fifo_next_id;
 static unsigned long handler_calls, handler_busy, obj_errors, rec_errors;
+static unsigned long handler_ends;	/* handlers finished (the sender paces on it) */
 /* Items a handler popped but could not push back (EAGAIN): kept here. */
 static struct rseq_percpu_node *stash_nodes[STASH];
 static void *stash_ptrs[STASH];
@@ -153,6 +155,7 @@ static void on_signal(int sig)
 		rseq_percpu_unlock(lck, cpu);
 	else if (errno == EDEADLK || errno == EAGAIN)
 		handler_busy++;
+	__atomic_store_n(&handler_ends, handler_ends + 1, __ATOMIC_RELEASE);
 	errno = saved;
 }
 
@@ -163,7 +166,20 @@ static void *sender(void *arg)
 	(void)arg;
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);	/* wake on time */
 	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
+		unsigned long ends = __atomic_load_n(&handler_ends, __ATOMIC_ACQUIRE);
+
 		pthread_kill(main_tid, SIGUSR1);
+		/*
+		 * The next signal 20 us after this one's handler ended (or
+		 * after 50 ms, if it was merged with a pending one): the
+		 * interrupted code always gets time to run.  A fixed period
+		 * starved it where one handler call takes longer than the
+		 * period (an armhf guest under qemu's emulation: a claim's
+		 * membarrier fence alone).
+		 */
+		for (int w = 0; w < 2500 && !__atomic_load_n(&done, __ATOMIC_ACQUIRE) &&
+				__atomic_load_n(&handler_ends, __ATOMIC_ACQUIRE) == ends; w++)
+			nanosleep(&ts, NULL);
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
