@@ -125,7 +125,11 @@ static void test_startup_contract(void)
 	CHECK_EQ(rseq_size, 0);
 	CHECK_EQ(rseq_flags, 0);
 	CHECK_EQ(cpu, RSEQ_ABI_CPU_ID_UNINITIALIZED);
-	CHECK(rseq_offset != 0);
+	/*
+	 * rseq_offset is set (cpu above was read through it); it may be 0:
+	 * with TLS variant 1 (riscv, ppc's and mips' biased pointers aside)
+	 * the first TLS block can start at the thread pointer itself.
+	 */
 	printf("start-up (rseqkit owns): rseq_size %u before the first registration\n", rseq_size);
 }
 
