@@ -17,7 +17,7 @@ HELP_check-long       ?= longer stress runs, and the stress tests under rseq-che
 HELP_check-cross      ?= -O2 -Werror builds with every installed cross compiler
 HELP_check-kselftests ?= the kernel's own rseq selftests against rseqkit (KSRC=<tree>)
 HELP_check-vm         ?= the suite in one booted kernel: ARCH=x86_64 KERNEL=7.x (qemu)
-HELP_check-vm-quick   ?= every architecture once, and x86_64 on 7.x (CI's VM matrix)
+HELP_check-vm-quick   ?= every architecture once, x86_64 on 7.x (CI's VM matrix)
 HELP_check-vm-all     ?= every architecture x kernel cell Debian has a kernel for
 HELP_bench            ?= every benchmark: tables, $(BUILD)/bench/results.csv, plots
 HELP_bench-progs      ?= build the benchmark programs without running them

@@ -3,7 +3,7 @@
 # See docs/vm.md.
 #
 #   make check-vm ARCH=aarch64 KERNEL=7.x   one cell
-#   make check-vm-quick                     every architecture once + x86_64 7.x
+#   make check-vm-quick                     every architecture once (x86_64 on 7.x)
 #   make check-vm-all                       every cell Debian has a kernel for,
 #                                           then check-vm-slice
 #   make check-vm-slice                     the rseq time-slice extension on an
@@ -30,7 +30,9 @@ VM_ALL_CELLS ?= x86_64:6.1 x86_64:6.12 x86_64:7.x x86_64:host i386:6.1 \
 # CI: each architecture once, spread over the three kernel generations
 # (6.1: no auxv rseq sizes; 6.12: sizes, legacy semantics; 7.x: the V2
 # mode and rseq_debug=1), plus x86_64 on 7.x with rseq_debug=1.
-VM_QUICK_CELLS ?= x86_64:6.1 x86_64:7.x i386:6.1 aarch64:7.x arm:6.12 \
+# (x86_64 on 6.1 is in check-vm-all: i386 and mips64el cover 6.1 here,
+# the host covers x86_64.)
+VM_QUICK_CELLS ?= x86_64:7.x i386:6.1 aarch64:7.x arm:6.12 \
 	ppc64le:7.x riscv64:7.x s390x:6.12 mips64el:6.1
 
 VM_ENV = KCMDLINE="$(KCMDLINE)" \
