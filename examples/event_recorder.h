@@ -77,7 +77,12 @@ static void *recorder_consumer(void *arg)
 	sigfillset(&all);			/* signals go to the application */
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while (!__atomic_load_n(&recorder_stopping, __ATOMIC_ACQUIRE)) {
-		rseq_ringbuf_wait(recorder_rb, -1, -1);	/* a sub-buffer completed */
+		/*
+		 * A sub-buffer completed, or recorder_stop()'s wake; a wake
+		 * that comes between the check above and the wait is not
+		 * remembered, so the wait ends every 200 ms to see the flag.
+		 */
+		rseq_ringbuf_wait(recorder_rb, -1, 200);
 		recorder_drain();
 	}
 	return NULL;
