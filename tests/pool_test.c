@@ -902,10 +902,13 @@ static void test_stride(void)
 	 */
 	{
 		char perms[5] = "";
+		/* "nh" only where the kernel has transparent huge pages at
+		 * all (armhf's has not: madvise() refuses, no flag shown). */
+		const char *nh = access("/sys/kernel/mm/transparent_hugepage", F_OK) ? "" : "nh";
 
-		CHECK_EQ(vma_of(x, perms, "nh"), 1);
+		CHECK_EQ(vma_of(x, perms, nh), 1);
 		CHECK(!strcmp(perms, "rw-p"));
-		CHECK_EQ(vma_of(x + stride / 2, perms, "nh"), 1);
+		CHECK_EQ(vma_of(x + stride / 2, perms, nh), 1);
 		CHECK(!strcmp(perms, "---p"));
 	}
 	rseq_mempool_destroy(p);
