@@ -413,7 +413,22 @@ def plan_count():
             if here()["real"] == "main" and here()["line"] == L_call:
                 break
             step("count-next-to-call", "next")
+        # until never goes back: a retry after a migration (see above)
+        # jumps back and until then runs the loop out, as gdb documents.
+        # The check is about the section, so the thread stays on one CPU
+        # for this one command.
+        pid = gdb.selected_inferior().pid
+        try:
+            saved = os.sched_getaffinity(pid)
+            os.sched_setaffinity(pid, {min(saved)})
+        except OSError:
+            saved = None
         step("count-until", "until", lines=loop, real="main", total=total, delta=1)
+        if saved is not None:
+            try:
+                os.sched_setaffinity(pid, saved)
+            except OSError:
+                pass
     if group("finish"):
         gdb.execute("break count_event")
         cmd("continue")
